@@ -42,7 +42,8 @@ class ConditionalWritesTest {
         byte[] data = new byte[11 * 1024 * 1024];
         new Random(1).nextBytes(data);
         Files.write(big, data);
-        try (S3AsyncClient multipart = AwsClients.s3Multipart(S3.settings(), 5L * 1024 * 1024)) {
+        try (MultipartClient client = MultipartClient.create(S3.settings(), 5L * 1024 * 1024)) {
+            S3AsyncClient multipart = client.client();
             String etag = multipart.putObject(b -> b.bucket(S3.bucket()).key("big").ifNoneMatch("*"), AsyncRequestBody.fromFile(big))
                     .join().eTag();
             assertThat(etag).as("a multipart ETag names its parts").endsWith("-3\"");

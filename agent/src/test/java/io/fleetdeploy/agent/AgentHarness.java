@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
@@ -62,7 +63,11 @@ final class AgentHarness {
         Files.writeString(awsWrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + awsLog + "'\nexec " + AWS_CLI + " \"$@\"\n");
         Files.setPosixFilePermissions(awsWrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path userHome = Files.createDirectories(root.resolve("user-home"));
-        s3.client().createBucket(b -> b.bucket(bucket));
+        try {
+            s3.client().createBucket(b -> b.bucket(bucket));
+        } catch (BucketAlreadyOwnedByYouException sharedByTestsOfOneClass) {
+            // the instances of one test class may share a bucket
+        }
 
         env.put("PATH", System.getenv("PATH"));
         env.put("HOME", userHome.toString());

@@ -3,6 +3,7 @@ package io.fleetdeploy.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,9 +49,13 @@ class FleetAgentInstallTest {
     @MethodSource("io.fleetdeploy.agent.Shells#posixShells")
     void installsAReleaseAndReportsItInS3(List<String> shell, @TempDir Path root) throws Exception {
         AgentHarness agent = instance(root, shell);
-        String sha = agent.publish(Release.of("1.0").withLoggingHooks().withPrettyManifest());
+        // The start hook leaves a daemon running, as an application's would: the agent must not wait for it.
+        String sha = agent.publish(Release.of("1.0").withLoggingHooks().withPrettyManifest()
+                .withHook("start", "sleep 300 & echo $! > \"$FLEET_HOME/daemon.pid\""));
 
         AgentHarness.Result result = agent.run("install", "1.0");
+        ProcessHandle.of(Long.parseLong(Files.readString(agent.home().resolve("daemon.pid")).strip()))
+                .ifPresent(ProcessHandle::destroy);
 
         assertSucceeded(result);
         assertThat(result.stdout()).contains("installed 1.0");

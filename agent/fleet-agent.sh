@@ -90,6 +90,13 @@ check_remote_settings() {
     AWS=${FLEET_AWS:-aws}
 }
 
+require_tools() {
+    for _tool in "$AWS" sha256sum tar gzip timeout readlink awk sed; do
+        command -v "$_tool" >/dev/null 2>&1 ||
+            die "$EX_USAGE" "cannot find '$_tool' (fleet-agent needs it); nothing was changed"
+    done
+}
+
 # --- FLEET_HOME layout ----------------------------------------------------------------------
 #   current            symlink to releases/<version>, switched by rename
 #   releases/<v>/      unpacked bundles
@@ -275,7 +282,7 @@ run_hook() { # <version> <name> <previous version>
     _hook=$_dir/hooks/$2
     [ -f "$_hook" ] || return 0
     say "running hook $2 of $1 (output in $HOOK_LOG)"
-    if [ -f "$HOOK_LOG" ] && [ "$(wc -c <"$HOOK_LOG")" -gt 1048576 ]; then
+    if [ -f "$HOOK_LOG" ] && [ "$(($(wc -c <"$HOOK_LOG")))" -gt 1048576 ]; then
         mv -f "$HOOK_LOG" "$HOOK_LOG.1"
     fi
     printf '== %s hook %s of %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$1" >>"$HOOK_LOG"
@@ -297,6 +304,7 @@ run_hook() { # <version> <name> <previous version>
     _rc=$?
     [ "$_rc" -eq 0 ] && return 0
     # the hook's last words, before the agent's own one-line message
+    # shellcheck disable=SC2016 # a sed address, not a shell expansion
     sed -n '/^== .* hook /h; /^== .* hook /!H; ${x;p;}' "$HOOK_LOG" | tail -n 10 >&2
     if [ "$_rc" -eq 124 ] || [ "$_rc" -eq 137 ]; then
         HOOK_ERROR="hook $_name of $_version timed out after ${HOOK_TIMEOUT}s"
@@ -388,10 +396,12 @@ fetch_release() { # <version>
     _actual=$(sha256sum "$WORK/bundle.tar.gz" | cut -d' ' -f1)
     [ "$_actual" = "$SHA" ] ||
         fail_release "$EX_FAILED" "$_v" "$SHA" failed "checksum mismatch for the bundle of $_v: manifest says $SHA, downloaded bytes are $_actual; nothing was unpacked or run, $(describe_current)"
+    # shellcheck disable=SC2015 # the message is for either step failing
     mkdir "$WORK/unpack" &&
         tar -xzf "$WORK/bundle.tar.gz" -C "$WORK/unpack" --no-same-owner 2>"$WORK/tar.err" ||
         fail_release "$EX_FAILED" "$_v" "$SHA" failed "could not unpack the bundle of $_v: $(tail -n 1 "$WORK/tar.err"); nothing was installed, $(describe_current)"
     rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
+    # shellcheck disable=SC2015
     mv "$WORK/unpack" "$RELEASES/$_v" && printf '%s\n' "$SHA" >"$STATE/$_v.sha256" ||
         die "$EX_DISK" "could not move the unpacked $_v into $RELEASES; $(describe_current)"
 }
@@ -550,6 +560,7 @@ case $cmd in
 esac
 
 check_remote_settings
+require_tools
 KEEP=${FLEET_KEEP:-3}
 require_count FLEET_KEEP "$KEEP"
 HOOK_TIMEOUT=${FLEET_HOOK_TIMEOUT:-60}

@@ -130,13 +130,15 @@ class FleetAgentInstallTest {
         AgentHarness agent = instance(root);
         agent.publish(Release.of("1.0").withLoggingHooks());
         assertSucceeded(agent.run("install", "1.0"));
-        agent.publish(Release.of("2.0").withLoggingHooks().withHook("validate", "exit 3"));
+        agent.publish(Release.of("2.0").withLoggingHooks().withHook("validate", "echo 'health: 503 from /ready' >&2; exit 3"));
 
         AgentHarness.Result result = agent.run("install", "2.0");
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.lastErrorLine())
                 .isEqualTo("fleet-agent: hook validate of 2.0 failed with exit code 3; switched back: current points at 1.0 again");
+        assertThat(result.stderr()).as("the hook's own output is shown").contains("health: 503 from /ready");
+        assertThat(agent.home().resolve(".fleet/hooks.log")).content().contains("hook validate of 2.0", "health: 503 from /ready");
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.releasesOnDisk()).containsExactly("1.0");
         assertThat(agent.hookLog()).containsExactly("start 1.0", "validate 1.0",

@@ -90,6 +90,11 @@ final class AgentHarness {
 
     record Result(int exitCode, String stdout, String stderr) {
 
+        Result assertSucceeded() {
+            assertThat(exitCode).as("exit code; stderr: %s", stderr).isZero();
+            return this;
+        }
+
         /** The agent's last stderr line: the one-line outcome of a failed run. */
         String lastErrorLine() {
             String[] lines = stderr.strip().split("\n");

@@ -5,7 +5,7 @@
 #
 # Portable POSIX sh; needs the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
 # Exit codes: 0 done, 1 the release failed here and was undone, 2 bad usage or input (nothing
-# touched), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
+# touched, also a missing tool), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
 
 set -u
 umask 022

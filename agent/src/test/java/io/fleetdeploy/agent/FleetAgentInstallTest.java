@@ -49,9 +49,15 @@ class FleetAgentInstallTest {
         String sha = agent.publish(Release.of("1.0").withLoggingHooks().withPrettyManifest()
                 .withHook("start", "sleep 300 & echo $! > \"$FLEET_HOME/daemon.pid\""));
 
-        AgentHarness.Result result = agent.run("install", "1.0");
-        ProcessHandle.of(Long.parseLong(Files.readString(agent.home().resolve("daemon.pid")).strip()))
-                .ifPresent(ProcessHandle::destroy);
+        AgentHarness.Result result;
+        try {
+            result = agent.run("install", "1.0");
+        } finally {
+            Path daemonPid = agent.home().resolve("daemon.pid");
+            if (Files.exists(daemonPid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(daemonPid).strip())).ifPresent(ProcessHandle::destroy);
+            }
+        }
 
         result.assertSucceeded();
         assertThat(result.stdout()).contains("installed 1.0");

@@ -95,8 +95,7 @@ public final class FleetEffects implements Effects {
     }
 
     private void moveChannel(FleetChange.MoveChannel c, boolean undoing) {
-        Optional<ChannelPointer> now = releases.channel(c.channel());
-        String current = now.map(ChannelPointer::version).orElse(null);
+        String current = releases.channelVersion(c.channel()).orElse(null);
         if (c.to().equals(current)) {
             return;
         }

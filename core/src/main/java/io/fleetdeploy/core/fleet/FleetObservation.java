@@ -10,7 +10,7 @@ import java.util.Optional;
  * and the channel pointer.
  */
 public record FleetObservation(Optional<GroupView> group, Map<String, List<TargetState>> targets,
-                               Map<String, InstanceStatus> statuses, Optional<ChannelPointer> channel) {
+                               Map<String, InstanceStatus> statuses, Optional<String> channelVersion) {
 
     public FleetObservation {
         targets = Map.copyOf(targets);

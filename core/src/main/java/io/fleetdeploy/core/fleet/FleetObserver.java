@@ -40,7 +40,7 @@ public final class FleetObserver {
         for (String id : ids) {
             statuses.status(group, id).ifPresent(s -> reported.put(id, s));
         }
-        Optional<ChannelPointer> pointer = channel == null ? Optional.empty() : releases.channel(channel);
+        Optional<String> pointer = channel == null ? Optional.empty() : releases.channelVersion(channel);
         return new FleetObservation(view, targets, reported, pointer);
     }
 

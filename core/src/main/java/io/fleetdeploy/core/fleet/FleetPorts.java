@@ -59,7 +59,8 @@ public final class FleetPorts {
     public interface Releases {
         boolean isPublished(String version);
 
-        Optional<ChannelPointer> channel(String channel);
+        /** The version the channel points at; empty when the channel does not exist. */
+        Optional<String> channelVersion(String channel);
 
         /** Compare-and-set: moves the pointer from {@code expectedVersion} (null: it must not exist) to {@code version}. */
         void moveChannel(String channel, String expectedVersion, String version);

@@ -66,7 +66,7 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
         GroupView group = seen.group().get();
         switch (s.phase()) {
             case PREPARE: {
-                String previous = seen.channel().map(ChannelPointer::version).orElse(null);
+                String previous = seen.channelVersion().orElse(null);
                 List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
                 List<Mutation> actions = new ArrayList<>();
                 if (!r.version().equals(previous)) {

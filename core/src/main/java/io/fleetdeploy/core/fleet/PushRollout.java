@@ -107,7 +107,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
     private Transition<State> prepare(State s, FleetObservation seen, GroupView group, Instant now) {
         RolloutRequest r = s.request();
         BatchPlan plan = BatchPlan.of(r.group(), group.inServiceIds(), r.batchSize(), r.batchPercent(), r.minHealthyPercent(), r.canary());
-        String previous = seen.channel().map(ChannelPointer::version).orElse(null);
+        String previous = seen.channelVersion().orElse(null);
         List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
         List<Mutation> actions = new ArrayList<>();
         if (!r.version().equals(previous)) {

@@ -76,7 +76,7 @@ public final class ReplaceRollout implements OperationDefinition<ReplaceRollout.
         switch (s.phase()) {
             case PREPARE: {
                 int capacity = r.capacity() != null ? r.capacity() : requireMatch(r, seenBoth.matchCapacity());
-                String previous = seen.channel().map(ChannelPointer::version).orElse(null);
+                String previous = seen.channelVersion().orElse(null);
                 List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
                 GroupView.Capacity from = group.capacity();
                 GroupView.Capacity to = new GroupView.Capacity(capacity, Math.max(capacity, from.max()), capacity);

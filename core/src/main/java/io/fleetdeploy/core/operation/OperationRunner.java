@@ -158,14 +158,21 @@ public final class OperationRunner {
                     line(mutation.describe());
                     effects.apply(mutation, false);
                 }
+                OperationRecord before = record;
                 record = record.withState(store.mapper().valueToTree(transition.state()), transition.waitingFor(), clock.instant());
                 if (transition.progress() != null) {
                     line(transition.progress());
                 }
+                boolean changed = !transition.actions().isEmpty() || transition.progress() != null
+                        || !record.state().equals(before.state()) || !java.util.Objects.equals(record.waitingFor(), before.waitingFor());
                 switch (transition.outcome()) {
                     case DONE -> finish(OperationStatus.SUCCEEDED, "Succeeded.");
                     case FAILED -> fail(transition.failure());
-                    default -> store.save(record);
+                    default -> {
+                        if (changed) {
+                            store.save(record); // an unchanged poll is not worth a write
+                        }
+                    }
                 }
                 if (record.status().isFinal()) {
                     return null;

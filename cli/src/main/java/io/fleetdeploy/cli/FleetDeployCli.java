@@ -21,6 +21,11 @@ import software.amazon.awssdk.core.exception.SdkException;
         description = "Publishes releases and rolls them out to EC2 Auto Scaling groups.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DrainCommand.class,
+            RolloutCommand.class,
+            SwitchTrafficCommand.class,
+            ResumeCommand.class,
+            OperationsCommand.class,
         })
 public final class FleetDeployCli {
 

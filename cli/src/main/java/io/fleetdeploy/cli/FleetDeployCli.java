@@ -24,6 +24,11 @@ import software.amazon.awssdk.core.exception.SdkException;
             PublishCommand.class,
             ReleasesCommand.class,
             ChannelCommand.class,
+            DrainCommand.class,
+            RolloutCommand.class,
+            SwitchTrafficCommand.class,
+            ResumeCommand.class,
+            OperationsCommand.class,
         })
 public final class FleetDeployCli {
 

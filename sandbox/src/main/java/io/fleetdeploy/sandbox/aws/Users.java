@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ public final class Users {
 
     /** Issues temporary credentials (ASIA... key, secret, session token) for a principal, valid for the lifetime. */
     public Credential issueTemporary(String accountId, String arn, String userId, Duration lifetime) {
-        Instant expiration = clock.instant().plus(lifetime);
+        Instant expiration = clock.instant().truncatedTo(ChronoUnit.SECONDS).plus(lifetime);
         while (true) {
             Credential credential = new Credential("ASIA" + randomString(KEY_ALPHABET, 16),
                     randomString(SECRET_ALPHABET, 40), Optional.of(randomString(SECRET_ALPHABET, 356)),

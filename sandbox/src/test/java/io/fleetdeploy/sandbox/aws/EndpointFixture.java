@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -46,8 +47,13 @@ final class EndpointFixture implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     EndpointFixture(List<AwsService> services) throws IOException {
+        this(users -> services);
+    }
+
+    /** For services that need the fixture's users (STS). */
+    EndpointFixture(Function<Users, List<AwsService>> services) throws IOException {
         user = users.addUser(ACCOUNT, "deployer", ACCESS_KEY, SECRET_KEY);
-        endpoint = AwsEndpoint.start(services, users, faults, counters);
+        endpoint = AwsEndpoint.start(services.apply(users), users, faults, counters);
     }
 
     /** Points an SDK client builder at the endpoint with the test user's keys and the standard retry mode. */

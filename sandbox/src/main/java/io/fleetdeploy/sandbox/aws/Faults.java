@@ -11,7 +11,8 @@ import java.util.random.RandomGenerator;
 /**
  * API faults the endpoint injects: throttling and server errors at a rate (0..1), added latency,
  * each for all calls or for one "service.Action" (the per-action setting wins), plus "the next N
- * calls" of an action for tests that need exact counts. Thread-safe; switched at run time.
+ * calls" of an action for tests that need exact counts. A per-action 0 exempts that action from
+ * a global setting. Thread-safe; switched at run time.
  */
 public final class Faults {
 
@@ -130,7 +131,8 @@ public final class Faults {
         if (!(rate >= 0 && rate <= 1)) {
             throw new IllegalArgumentException("fault rate for " + key + " must be between 0 and 1, was " + rate);
         }
-        if (rate == 0) {
+        // A per-action 0 stays as an override: it exempts that action from a global rate.
+        if (rate == 0 && key.equals(ALL)) {
             rates.remove(key);
         } else {
             rates.put(key, rate);
@@ -142,7 +144,7 @@ public final class Faults {
         if (latency.isNegative() || latency.compareTo(Duration.ofMinutes(5)) > 0) {
             throw new IllegalArgumentException("latency for " + key + " must be between 0 and 5 minutes, was " + latency);
         }
-        if (latency.isZero()) {
+        if (latency.isZero() && key.equals(ALL)) {
             latencies.remove(key);
         } else {
             latencies.put(key, latency);

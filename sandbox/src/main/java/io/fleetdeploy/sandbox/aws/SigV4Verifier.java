@@ -93,9 +93,15 @@ final class SigV4Verifier {
             throw badSignature("Signature expired: " + claim.amzDate() + " is now earlier or later than "
                     + AMZ_DATE.format(now.atOffset(ZoneOffset.UTC)) + " by more than 15 minutes");
         }
+        String bodyHash = HEX.formatHex(sha256(request.body()));
+        Optional<String> declaredHash = request.header("x-amz-content-sha256");
+        if (declaredHash.isPresent() && !declaredHash.get().equalsIgnoreCase(bodyHash)) {
+            // These services need the body signed: a declared hash must be the body's.
+            throw badSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
+        }
         List<String> payloadHashes = new ArrayList<>();
-        request.header("x-amz-content-sha256").ifPresent(payloadHashes::add);
-        payloadHashes.add(HEX.formatHex(sha256(request.body())));
+        declaredHash.ifPresent(payloadHashes::add);
+        payloadHashes.add(bodyHash);
         if (claim.presigned()) {
             payloadHashes.add(UNSIGNED_PAYLOAD);
         }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
@@ -26,6 +27,7 @@ import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
@@ -81,16 +83,30 @@ final class EndpointFixture implements AutoCloseable {
         SdkHttpRequest.Builder unsigned = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(endpoint.endpoint().resolve("/"))
                 .putHeader("Content-Type", contentType);
         headers.forEach(unsigned::putHeader);
-        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-                .identity(AwsCredentialsIdentity.create(accessKey, secretKey))
-                .request(unsigned.build())
-                .payload(ContentStreamProvider.fromUtf8String(body))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, REGION.id()));
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.endpoint().resolve("/"))
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+        return send(sign(unsigned.build(), body, service, accessKey, secretKey, r -> { }), body);
+    }
+
+    /** Signs a request with the SDK's own SigV4 signer; {@code options} may presign or move the signing clock. */
+    SdkHttpRequest sign(SdkHttpRequest unsigned, String body, String service, String accessKey, String secretKey,
+                        Consumer<SignRequest.Builder<AwsCredentialsIdentity>> options) {
+        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> {
+            r.identity(AwsCredentialsIdentity.create(accessKey, secretKey))
+                    .request(unsigned)
+                    .payload(ContentStreamProvider.fromUtf8String(body))
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, REGION.id());
+            options.accept(r);
+        });
+        return signed.request();
+    }
+
+    /** Sends a (signed) request with the given body, which may differ from the one signed. */
+    HttpResponse<String> send(SdkHttpRequest signed, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(signed.getUri())
+                .method(signed.method().name(), body.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .timeout(Duration.ofSeconds(20));
-        signed.request().headers().forEach((name, values) -> {
+        signed.headers().forEach((name, values) -> {
             if (!name.equalsIgnoreCase("host") && !name.equalsIgnoreCase("content-length")) {
                 values.forEach(value -> request.header(name, value));
             }

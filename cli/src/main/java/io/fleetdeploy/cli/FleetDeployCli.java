@@ -21,6 +21,7 @@ import software.amazon.awssdk.core.exception.SdkException;
         description = "Publishes releases and rolls them out to EC2 Auto Scaling groups.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            SandboxCommand.class,
         })
 public final class FleetDeployCli {
 

@@ -193,7 +193,8 @@ public final class Sandbox implements AutoCloseable {
         // Each embedded PostgreSQL takes seconds to start: start them together, alongside S3.
         List<CompletableFuture<Map.Entry<String, DatabaseServer>>> starting = config.databases().stream()
                 .map(db -> CompletableFuture.supplyAsync(() -> Map.entry(db.identifier(),
-                        DatabaseServer.start(db.dbName(), db.masterUsername(), db.masterPassword()))))
+                        DatabaseServer.start(db.dbName(), db.masterUsername(), db.masterPassword(),
+                                parts.workDir.resolve("rds").resolve(db.identifier())))))
                 .toList();
         return CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
             Map<String, DatabaseServer> servers = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import io.fleetdeploy.sandbox.aws.CallContext;
 import io.fleetdeploy.sandbox.aws.Protocol;
 import io.fleetdeploy.sandbox.runtime.DatabaseServer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.AwsRequest;
@@ -35,6 +38,8 @@ import software.amazon.awssdk.services.rds.model.Filter;
  */
 public final class RdsService implements AwsService {
 
+    /** The least time a snapshot takes (the copy itself may take longer). */
+    public static final Duration MINIMUM_SNAPSHOT_TIME = Duration.ofSeconds(3);
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)");
 
     private final Clock clock;
@@ -170,7 +175,11 @@ public final class RdsService implements AwsService {
                 .snapshotTarget("region").tagList(request.hasTags() ? toSnapshotTags(request) : List.of()).build();
         snapshots.put(snapshotId, snapshot);
         entry.model = db.toBuilder().dbInstanceStatus("backing-up").build();
-        entry.server.snapshot(snapshotId).whenComplete((done, failure) -> {
+        // A real RDS snapshot takes minutes; the copy of a small sandbox database takes a moment. A
+        // floor keeps "creating" and "backing-up" observable, as callers must wait for them on AWS.
+        CompletableFuture<Void> floor = CompletableFuture.runAsync(() -> { },
+                CompletableFuture.delayedExecutor(MINIMUM_SNAPSHOT_TIME.toMillis(), TimeUnit.MILLISECONDS));
+        entry.server.snapshot(snapshotId).thenCombine(floor, (done, ignored) -> done).whenComplete((done, failure) -> {
             synchronized (this) {
                 DBSnapshot current = snapshots.get(snapshotId);
                 snapshots.put(snapshotId, current.toBuilder().status(failure == null ? "available" : "failed")

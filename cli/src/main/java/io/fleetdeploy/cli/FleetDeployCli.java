@@ -29,6 +29,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             SwitchTrafficCommand.class,
             ResumeCommand.class,
             OperationsCommand.class,
+            SandboxCommand.class,
         })
 public final class FleetDeployCli {
 

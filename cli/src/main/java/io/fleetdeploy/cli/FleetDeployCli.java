@@ -21,6 +21,8 @@ import software.amazon.awssdk.core.exception.SdkException;
         description = "Publishes releases and rolls them out to EC2 Auto Scaling groups.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            MigrateCommand.class,
+            SchemaKeyCommand.class,
         })
 public final class FleetDeployCli {
 

@@ -179,6 +179,7 @@ public final class DatabaseServers implements ParameterResolver {
             String password = randomPassword();
             try {
                 Path initFile = Files.createTempFile("mariadb-init", ".sql");
+                initFile.toFile().deleteOnExit();
                 Files.writeString(initFile, String.join("\n",
                         "CREATE USER '" + ADMIN_USER + "'@'%' IDENTIFIED BY '" + adminPassword + "';",
                         "GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN_USER + "'@'%' WITH GRANT OPTION;",

@@ -3,29 +3,29 @@ package io.fleetdeploy.cli;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine;
 
-/** Durations as people type them: 90s, 30m, 2h, or ISO-8601 (PT30M). */
-final class DurationConverter implements ITypeConverter<Duration> {
+/** Reads "90s", "10m", "1h", "500ms" or ISO-8601 ("PT10M"). */
+final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
 
-    private static final Pattern SIMPLE = Pattern.compile("(\\d{1,9})([smh])");
+    private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     @Override
     public Duration convert(String value) {
-        Matcher matcher = SIMPLE.matcher(value);
-        if (matcher.matches()) {
-            long amount = Long.parseLong(matcher.group(1));
-            return switch (matcher.group(2)) {
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
+        Matcher m = SHORT.matcher(value.trim());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
             };
         }
         try {
-            return Duration.parse(value);
+            return Duration.parse(value.trim());
         } catch (java.time.format.DateTimeParseException e) {
-            throw new TypeConversionException("'" + value + "' is not a duration (examples: 90s, 30m, 2h, PT30M)");
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; use e.g. 30s, 10m, 1h or PT10M.");
         }
     }
 }

@@ -30,6 +30,8 @@ import software.amazon.awssdk.core.exception.SdkException;
             ResumeCommand.class,
             OperationsCommand.class,
             SandboxCommand.class,
+            MigrateCommand.class,
+            SchemaKeyCommand.class,
         })
 public final class FleetDeployCli {
 

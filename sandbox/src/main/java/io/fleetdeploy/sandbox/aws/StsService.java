@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
  * whose temporary credentials (key, secret, session token) the endpoint and S3 accept until they
  * expire. Any role ARN can be assumed; a role listed with an external id requires it.
  */
-public final class StsService implements AwsService {
+public final class StsService implements AwsApi.Handler {
 
     private static final Pattern ROLE_ARN = Pattern.compile("arn:aws:iam::(\\d{12}):role/(?:[\\w+=,.@-]+/)*([\\w+=,.@-]{1,64})");
     private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
@@ -39,29 +39,9 @@ public final class StsService implements AwsService {
         this.externalIdByRoleArn = Map.copyOf(externalIdByRoleArn);
     }
 
-    @Override
-    public String signingName() {
-        return "sts";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2011-06-15";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "https://sts.amazonaws.com/doc/2011-06-15/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.sts.model";
+    /** STS as an {@link AwsService} for the endpoint. */
+    public AwsService service() {
+        return AwsApi.STS.service(this);
     }
 
     @Override

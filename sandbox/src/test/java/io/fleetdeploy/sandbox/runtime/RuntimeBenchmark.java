@@ -83,7 +83,7 @@ public final class RuntimeBenchmark {
                     requestsPerSecond(listener.endpoint(), 2000, 8));
 
         } finally {
-            DatabaseSnapshots.deleteTree(root);
+            Directories.deleteTree(root);
         }
     }
 

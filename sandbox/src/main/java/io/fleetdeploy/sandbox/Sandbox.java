@@ -2,6 +2,7 @@ package io.fleetdeploy.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsEndpoint;
 import io.fleetdeploy.sandbox.aws.AwsService;
 import io.fleetdeploy.sandbox.aws.CallCounters;
@@ -181,9 +182,11 @@ public final class Sandbox implements AutoCloseable {
         parts.elb.start();
         parts.autoScaling = parts.started(new AutoScalingService(config, parts.machines, parts.elb, shell,
                 pointers(config, s3Client), instanceEnvironment(config, parts.s3.endpoint()), io.scheduler(), clock));
-        List<AwsService> services = List.of(parts.autoScaling, parts.elb, new Ec2Service(parts.machines, config.accountId()),
-                new SsmService(config, parts.machines, shell, clock), new RdsService(config, parts.databases, clock),
-                new StsService(users, Map.of()));
+        List<AwsService> services = List.of(AwsApi.AUTO_SCALING.service(parts.autoScaling), AwsApi.ELBV2.service(parts.elb),
+                AwsApi.EC2.service(new Ec2Service(parts.machines, config.accountId())),
+                AwsApi.SSM.service(new SsmService(config, parts.machines, shell, clock)),
+                AwsApi.RDS.service(new RdsService(config, parts.databases, clock)),
+                AwsApi.STS.service(new StsService(users, Map.of())));
         parts.aws = parts.started(AwsEndpoint.start(services, users, parts.faults, parts.counters));
         parts.admin = parts.started(SandboxAdmin.start(parts.faults, parts.counters, parts.machines, parts.autoScaling,
                 io.scheduler()));

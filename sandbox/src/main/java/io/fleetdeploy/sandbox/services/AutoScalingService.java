@@ -1,10 +1,9 @@
 package io.fleetdeploy.sandbox.services;
 
 import io.fleetdeploy.sandbox.SandboxConfig;
-import io.fleetdeploy.sandbox.aws.AwsService;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsServiceError;
 import io.fleetdeploy.sandbox.aws.CallContext;
-import io.fleetdeploy.sandbox.aws.Protocol;
 import io.fleetdeploy.sandbox.runtime.CommandExecution;
 import io.fleetdeploy.sandbox.runtime.ShellRunner;
 import java.io.IOException;
@@ -78,7 +77,7 @@ import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupR
  * groups. Standby and termination drain through the target groups first. Suspended processes stop
  * what they name; min/max are enforced as AWS enforces them.
  */
-public final class AutoScalingService implements AwsService, AutoCloseable {
+public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
 
     /** The processes AWS knows; the sandbox has no alarms or schedules, so those two only record their state. */
     public static final List<String> PROCESSES = List.of("Launch", "Terminate", "HealthCheck", "ReplaceUnhealthy",
@@ -158,31 +157,6 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
             groups.put(spec.name(), new GroupState(initialModel(config, spec), spec));
         }
         this.ticking = scheduler.scheduleWithFixedDelay(this::tickSafely, 0, 100, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public String signingName() {
-        return "autoscaling";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2011-01-01";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "http://autoscaling.amazonaws.com/doc/2011-01-01/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.autoscaling.model";
     }
 
     @Override

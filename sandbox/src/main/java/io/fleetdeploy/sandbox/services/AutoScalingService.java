@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -98,7 +98,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
     private final Ids ids = new Ids();
     private final Map<String, GroupState> groups = new LinkedHashMap<>();
     private final List<Activity> activities = new ArrayList<>();
-    private final ScheduledFuture<?> ticking;
+    private final ScheduledExecutorService timers;
 
     /** A group: its AWS description (without instances) and its members. */
     private static final class GroupState {
@@ -123,6 +123,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
         String activityId;
         CommandExecution userData;
         boolean booted;
+        boolean userDataStarting;
         Instant inServiceSince;
 
         Member(Machine machine, Instance model) {
@@ -144,7 +145,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
     }
 
     public AutoScalingService(SandboxConfig config, Machines machines, ElbService elb, ShellRunner shell,
-            ReleasePointers pointers, InstanceEnvironment environment, ScheduledExecutorService scheduler, Clock clock) {
+            ReleasePointers pointers, InstanceEnvironment environment, Clock clock) {
         this.machines = machines;
         this.elb = elb;
         this.shell = shell;
@@ -156,7 +157,13 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
         for (SandboxConfig.Group spec : config.groups()) {
             groups.put(spec.name(), new GroupState(initialModel(config, spec), spec));
         }
-        this.ticking = scheduler.scheduleWithFixedDelay(this::tickSafely, 0, 100, TimeUnit.MILLISECONDS);
+        // Its own threads: user data reads S3 and must not hold up the runtime's health-check timers.
+        this.timers = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "sandbox-autoscaling");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timers.scheduleWithFixedDelay(this::tickSafely, 0, 100, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -199,7 +206,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
 
     @Override
     public void close() {
-        ticking.cancel(false);
+        timers.shutdownNow();
     }
 
     // ---- Describe* ----
@@ -628,13 +635,23 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
     }
 
     private void advancePending(GroupState group, Member member, Instant now) {
+        if ("terminated".equals(member.machine.state()) || !member.machine.host().running()) {
+            // Killed while booting (a fault): EC2 reports it gone, so the group replaces it.
+            startTermination(group, member, "At " + now() + " an instance was taken out of service in response to an"
+                    + " EC2 health check indicating it has been terminated or stopped.");
+            return;
+        }
         if (!member.booted) {
             if (now.isBefore(member.machine.launchTime().plus(bootDelay))) {
                 return;
             }
             member.booted = true;
+            member.userDataStarting = true;
             member.machine.state("running", now);
-            member.userData = runUserData(group, member);
+            timers.execute(() -> startUserData(group, member));
+            return;
+        }
+        if (member.userDataStarting) {
             return;
         }
         if (member.userData != null) {
@@ -655,10 +672,28 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
         finish(member, ScalingActivityStatusCode.SUCCESSFUL);
     }
 
+    /** Reads the channel pointer and starts the agent outside the lock (S3 may be slow); the tick waits for it. */
+    private void startUserData(GroupState group, Member member) {
+        String app;
+        String channel;
+        synchronized (this) {
+            app = tagValue(group, "fleet:app").orElse(group.spec.app());
+            channel = tagValue(group, "fleet:channel").orElse(group.spec.channel());
+        }
+        CommandExecution execution = null;
+        try {
+            execution = runUserData(app, channel, member);
+        } catch (RuntimeException e) {
+            LOG.warn("User data of instance {} could not start: {}", member.machine.id(), e.toString());
+        }
+        synchronized (this) {
+            member.userData = execution;
+            member.userDataStarting = false;
+        }
+    }
+
     /** As user data would: install the version the group's channel pointer names, with the agent. */
-    private CommandExecution runUserData(GroupState group, Member member) {
-        String app = tagValue(group, "fleet:app").orElse(group.spec.app());
-        String channel = tagValue(group, "fleet:channel").orElse(group.spec.channel());
+    private CommandExecution runUserData(String app, String channel, Member member) {
         Optional<String> version;
         try {
             version = pointers.version(app, channel);

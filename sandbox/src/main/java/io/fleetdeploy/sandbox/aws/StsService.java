@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
  * whose temporary credentials (key, secret, session token) the endpoint and S3 accept until they
  * expire. Any role ARN can be assumed; a role listed with an external id requires it.
  */
-public final class StsService implements AwsApi.Handler {
+public final class StsService implements AwsService {
 
     private static final Pattern ROLE_ARN = Pattern.compile("arn:aws:iam::(\\d{12}):role/(?:[\\w+=,.@-]+/)*([\\w+=,.@-]{1,64})");
     private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
@@ -39,9 +39,29 @@ public final class StsService implements AwsApi.Handler {
         this.externalIdByRoleArn = Map.copyOf(externalIdByRoleArn);
     }
 
-    /** STS as an {@link AwsService} for the endpoint. */
-    public AwsService service() {
-        return AwsApi.STS.service(this);
+    @Override
+    public String signingName() {
+        return AwsApi.STS.signingName();
+    }
+
+    @Override
+    public Protocol protocol() {
+        return AwsApi.STS.protocol();
+    }
+
+    @Override
+    public String apiVersion() {
+        return AwsApi.STS.apiVersion();
+    }
+
+    @Override
+    public String xmlNamespace() {
+        return AwsApi.STS.xmlNamespace();
+    }
+
+    @Override
+    public String modelPackage() {
+        return AwsApi.STS.modelPackage();
     }
 
     @Override

@@ -28,7 +28,7 @@ class SigV4VerifierTest {
 
     @BeforeEach
     void start() throws Exception {
-        fixture = new EndpointFixture(users -> List.of(new StsService(users, Map.of()).service()));
+        fixture = new EndpointFixture(users -> List.of(new StsService(users, Map.of())));
     }
 
     @AfterEach

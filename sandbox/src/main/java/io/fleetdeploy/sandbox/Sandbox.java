@@ -186,7 +186,7 @@ public final class Sandbox implements AutoCloseable {
                 AwsApi.EC2.service(new Ec2Service(parts.machines, config.accountId())),
                 AwsApi.SSM.service(new SsmService(config, parts.machines, shell, clock)),
                 AwsApi.RDS.service(new RdsService(config, parts.databases, clock)),
-                AwsApi.STS.service(new StsService(users, Map.of())));
+                new StsService(users, Map.of()));
         parts.aws = parts.started(AwsEndpoint.start(services, users, parts.faults, parts.counters));
         parts.admin = parts.started(SandboxAdmin.start(parts.faults, parts.counters, parts.machines, parts.autoScaling,
                 io.scheduler()));

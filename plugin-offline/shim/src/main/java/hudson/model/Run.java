@@ -12,6 +12,14 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
         this.project = job;
     }
 
+    @Override
+    public void addAction(Action a) {
+        super.addAction(a);
+        if (a instanceof jenkins.model.RunAction2 attached) {
+            attached.onAttached(this);
+        }
+    }
+
     public JobT getParent() {
         return project;
     }

@@ -6,6 +6,7 @@ import hudson.FilePath;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.release.ChannelMove;
@@ -289,6 +290,14 @@ public final class PublishReleaseStep extends FleetStep {
 
         public FormValidation doCheckSchemaKey(@QueryParameter String value) {
             return checkName("schema key", value);
+        }
+
+        public ListBoxModel doFillSseItems() {
+            ListBoxModel items = new ListBoxModel();
+            items.add("Bucket default", "");
+            items.add("AES256 (S3-managed keys)", "AES256");
+            items.add("aws:kms", "aws:kms");
+            return items;
         }
 
         public FormValidation doCheckPath(@QueryParameter String value) {

@@ -4,13 +4,17 @@ import com.cloudbees.jenkins.plugins.awscredentials.AmazonWebServicesCredentials
 import com.cloudbees.plugins.credentials.CredentialsProvider;
 import com.cloudbees.plugins.credentials.common.StandardCredentials;
 import hudson.EnvVars;
+import hudson.model.Item;
 import hudson.model.Run;
+import hudson.security.ACL;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.aws.AwsClients;
 import io.fleetdeploy.core.aws.AwsSettings;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.List;
+import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -49,11 +53,33 @@ public final class FleetConnection implements AutoCloseable {
      * @param env the build's environment: AWS_REGION / AWS_DEFAULT_REGION apply when no region is given
      */
     public static FleetConnection open(FleetSettings settings, Run<?, ?> run, EnvVars env) {
+        return open(settings, env, id -> awsCredential(id, run), run.getParent().getFullName() + "-" + run.getNumber());
+    }
+
+    /**
+     * For work outside a build (the release parameter's form): credentials as the job sees them,
+     * the controller's configuration for a missing region.
+     */
+    public static FleetConnection forItem(FleetSettings settings, Item item) {
+        return open(settings, null, id -> {
+            for (AmazonWebServicesCredentials c : CredentialsProvider.lookupCredentialsInItem(
+                    AmazonWebServicesCredentials.class, item, ACL.SYSTEM2, List.of())) {
+                if (id.equals(c.getId())) {
+                    return c;
+                }
+            }
+            throw FleetDeployException.invalidInput("No AWS credential with id '" + id + "' is available to "
+                    + (item != null ? item.getFullName() : "Jenkins") + ".", "Correct the parameter's credentialsId.");
+        }, (item != null ? item.getFullName() : "jenkins") + "-parameters");
+    }
+
+    private static FleetConnection open(FleetSettings settings, EnvVars env,
+                                        Function<String, AmazonWebServicesCredentials> credentials, String defaultSessionName) {
         Region region = resolveRegion(settings, env);
         URI endpoint = parseEndpoint(settings.getEndpoint());
         AwsCredentialsProvider base = settings.getCredentialsId() == null
                 ? DefaultCredentialsProvider.builder().build()
-                : new CredentialOrDefaultChain(awsCredential(settings.getCredentialsId(), run));
+                : new CredentialOrDefaultChain(credentials.apply(settings.getCredentialsId()));
         AwsSettings baseSettings = new AwsSettings(region, endpoint, base);
         if (settings.getRoleArn() == null) {
             return new FleetConnection(settings, baseSettings, null);
@@ -62,7 +88,7 @@ public final class FleetConnection implements AutoCloseable {
         StsAssumeRoleCredentialsProvider role = StsAssumeRoleCredentialsProvider.builder()
                 .stsClient(sts)
                 .refreshRequest(r -> {
-                    r.roleArn(settings.getRoleArn()).roleSessionName(sessionName(settings, run));
+                    r.roleArn(settings.getRoleArn()).roleSessionName(sessionName(settings, defaultSessionName));
                     if (settings.getExternalId() != null) {
                         r.externalId(settings.getExternalId());
                     }
@@ -169,10 +195,8 @@ public final class FleetConnection implements AutoCloseable {
     }
 
     /** STS allows [\w+=,.@-]{2,64}; job names may hold anything else (folders, spaces). */
-    static String sessionName(FleetSettings settings, Run<?, ?> run) {
-        String name = settings.getRoleSessionName() != null
-                ? settings.getRoleSessionName()
-                : run.getParent().getFullName() + "-" + run.getNumber();
+    static String sessionName(FleetSettings settings, String defaultName) {
+        String name = settings.getRoleSessionName() != null ? settings.getRoleSessionName() : defaultName;
         String safe = name.replaceAll("[^\\w+=,.@-]", "-");
         if (safe.length() < 2) {
             safe = "jenkins-" + safe;

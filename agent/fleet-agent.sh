@@ -90,6 +90,13 @@ check_remote_settings() {
     AWS=${FLEET_AWS:-aws}
 }
 
+require_tools() {
+    for _tool in "$AWS" sha256sum tar gzip timeout readlink awk sed; do
+        command -v "$_tool" >/dev/null 2>&1 ||
+            die "$EX_USAGE" "cannot find '$_tool' (fleet-agent needs it); nothing was changed"
+    done
+}
+
 # --- FLEET_HOME layout ----------------------------------------------------------------------
 #   current            symlink to releases/<version>, switched by rename
 #   releases/<v>/      unpacked bundles
@@ -100,6 +107,7 @@ init_home() {
     [ -d "$HOME_DIR" ] || die "$EX_DISK" "FLEET_HOME '$HOME_DIR' is not a directory; nothing was changed"
     HOME_DIR=$(cd "$HOME_DIR" && pwd -P) || die "$EX_DISK" "cannot enter FLEET_HOME; nothing was changed"
     STATE=$HOME_DIR/.fleet
+    HOOK_LOG=$STATE/hooks.log
     RELEASES=$HOME_DIR/releases
     CURRENT=$HOME_DIR/current
 }
@@ -144,8 +152,7 @@ cleanup() {
 acquire_lock() {
     mkdir -p "$STATE" "$RELEASES" || die "$EX_DISK" "cannot create $STATE or $RELEASES; nothing was changed"
     _lock=$STATE/lock
-    _wait=${FLEET_LOCK_WAIT:-120}
-    require_count FLEET_LOCK_WAIT "$_wait"
+    _wait=$LOCK_WAIT
     _waited=0
     while ! mkdir "$_lock" 2>/dev/null; do
         _owner=$(cat "$_lock/pid" 2>/dev/null)
@@ -166,6 +173,8 @@ acquire_lock() {
     done
     LOCK_HELD=$_lock
     echo "$$" >"$_lock/pid" || die "$EX_DISK" "cannot write $_lock/pid; nothing was changed"
+    # scratch of runs that were killed: no one else can be using it while we hold the lock
+    rm -rf "$STATE"/tmp.* "$STATE"/lock.stale.* "$HOME_DIR"/.current.*
 }
 
 # Moves a dead run's lock aside under a name of our own, so that two runs breaking the same
@@ -266,12 +275,17 @@ s3_uri() {
 HOOK_ERROR=
 
 # Runs releases/<version>/hooks/<name> if the bundle has it, bounded by FLEET_HOOK_TIMEOUT.
-# Hook output goes to stderr so that stdout stays the agent's own.
+# Hook output goes to .fleet/hooks.log, not to the agent's stdout or stderr: a daemon that a start
+# hook leaves running would otherwise hold the caller's pipes (SSM, a CI step) open until it dies.
 run_hook() { # <version> <name> <previous version>
     _dir=$RELEASES/$1
     _hook=$_dir/hooks/$2
     [ -f "$_hook" ] || return 0
-    say "running hook $2 of $1"
+    say "running hook $2 of $1 (output in $HOOK_LOG)"
+    if [ -f "$HOOK_LOG" ] && [ "$(($(wc -c <"$HOOK_LOG")))" -gt 1048576 ]; then
+        mv -f "$HOOK_LOG" "$HOOK_LOG.1"
+    fi
+    printf '== %s hook %s of %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$1" >>"$HOOK_LOG"
     if [ -x "$_hook" ]; then
         set -- "$1" "$2" "$3" "$_hook"
     else
@@ -285,10 +299,13 @@ run_hook() { # <version> <name> <previous version>
         unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
         FLEET_VERSION=$_version FLEET_PREVIOUS_VERSION=$_prev FLEET_RELEASE_DIR=$_dir FLEET_HOME=$HOME_DIR
         export FLEET_VERSION FLEET_PREVIOUS_VERSION FLEET_RELEASE_DIR FLEET_HOME
-        exec timeout -k 5 "$HOOK_TIMEOUT" "$@" </dev/null >&2
+        exec timeout -k 5 "$HOOK_TIMEOUT" "$@" </dev/null >>"$HOOK_LOG" 2>&1
     )
     _rc=$?
     [ "$_rc" -eq 0 ] && return 0
+    # the hook's last words, before the agent's own one-line message
+    # shellcheck disable=SC2016 # a sed address, not a shell expansion
+    sed -n '/^== .* hook /h; /^== .* hook /!H; ${x;p;}' "$HOOK_LOG" | tail -n 10 >&2
     if [ "$_rc" -eq 124 ] || [ "$_rc" -eq 137 ]; then
         HOOK_ERROR="hook $_name of $_version timed out after ${HOOK_TIMEOUT}s"
     else
@@ -327,9 +344,18 @@ write_status() { # <version> <sha256> <result> <message>
     }
 }
 
+# poll: the channel pointer's ETag is remembered once the version it names has been dealt with
+# and reported, failed or not, so a release that failed here is not retried on every poll; a
+# failed download or S3 call is.
+remember_pointer() {
+    [ -n "$POINTER_ETAG_FILE" ] || return 0
+    printf '%s\n' "$POINTER_ETAG" >"$POINTER_ETAG_FILE.tmp" && mv -f "$POINTER_ETAG_FILE.tmp" "$POINTER_ETAG_FILE"
+}
+
 # Ends a run whose release failed: reports it to S3, then exits with the message.
 fail_release() { # <exit code> <version> <sha256> <result> <message>
     if write_status "$2" "$3" "$4" "$5"; then
+        remember_pointer
         die "$1" "$5"
     fi
     die "$1" "$5; also $STATUS_ERROR"
@@ -338,6 +364,7 @@ fail_release() { # <exit code> <version> <sha256> <result> <message>
 # Ends a successful run: status to S3, one line to stdout.
 succeed() { # <version> <sha256> <result> <message>
     write_status "$@" || die "$EX_S3" "$4, but $STATUS_ERROR; run the same command again to report it"
+    remember_pointer
     printf '%s\n' "$4"
     exit 0
 }
@@ -369,10 +396,12 @@ fetch_release() { # <version>
     _actual=$(sha256sum "$WORK/bundle.tar.gz" | cut -d' ' -f1)
     [ "$_actual" = "$SHA" ] ||
         fail_release "$EX_FAILED" "$_v" "$SHA" failed "checksum mismatch for the bundle of $_v: manifest says $SHA, downloaded bytes are $_actual; nothing was unpacked or run, $(describe_current)"
+    # shellcheck disable=SC2015 # the message is for either step failing
     mkdir "$WORK/unpack" &&
         tar -xzf "$WORK/bundle.tar.gz" -C "$WORK/unpack" --no-same-owner 2>"$WORK/tar.err" ||
         fail_release "$EX_FAILED" "$_v" "$SHA" failed "could not unpack the bundle of $_v: $(tail -n 1 "$WORK/tar.err"); nothing was installed, $(describe_current)"
     rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
+    # shellcheck disable=SC2015
     mv "$WORK/unpack" "$RELEASES/$_v" && printf '%s\n' "$SHA" >"$STATE/$_v.sha256" ||
         die "$EX_DISK" "could not move the unpacked $_v into $RELEASES; $(describe_current)"
 }
@@ -478,25 +507,16 @@ cmd_poll() {
     else
         die "$EX_S3" "could not read the channel pointer $(s3_uri "$_key"): $(aws_error); nothing was changed, $(describe_current)"
     fi
-    _new_etag=$(json_get "$WORK/get.json" ETag)
     _v=$(json_get "$WORK/pointer.json" version)
     is_safe_name "$_v" ||
         die "$EX_FAILED" "the channel pointer $(s3_uri "$_key") names no valid version; nothing was changed, $(describe_current)"
     EXPECTED_SHA=$(json_get "$WORK/pointer.json" sha256 | tr 'A-F' 'a-f')
-    # The ETag is remembered once the pointer's version is dealt with, failed or not: a release
-    # that failed here is not retried on every poll; a failed download or S3 call is.
-    if [ "$(current_version)" = "$_v" ] && release_on_disk "$_v"; then
-        printf '%s\n' "$_new_etag" >"$_etag_file"
-        printf 'channel %s points at %s, which is current\n' "$FLEET_CHANNEL" "$_v"
-        exit 0
-    fi
-    say "channel $FLEET_CHANNEL moved to $_v"
-    (install_version "$_v" installed)
-    _rc=$?
-    if [ "$_rc" -eq 0 ] || [ "$_rc" -eq "$EX_FAILED" ]; then
-        printf '%s\n' "$_new_etag" >"$_etag_file"
-    fi
-    exit "$_rc"
+    POINTER_ETAG=$(json_get "$WORK/get.json" ETag)
+    POINTER_ETAG_FILE=$_etag_file
+    say "channel $FLEET_CHANNEL points at $_v"
+    # Also when it names the current version: the pointer may have moved back after a failed
+    # install here, and the status must say that this instance runs it.
+    install_version "$_v" installed
 }
 
 # --- entry point -----------------------------------------------------------------------------
@@ -540,12 +560,19 @@ case $cmd in
 esac
 
 check_remote_settings
+require_tools
 KEEP=${FLEET_KEEP:-3}
 require_count FLEET_KEEP "$KEEP"
 HOOK_TIMEOUT=${FLEET_HOOK_TIMEOUT:-60}
 require_count FLEET_HOOK_TIMEOUT "$HOOK_TIMEOUT"
+LOCK_WAIT=${FLEET_LOCK_WAIT:-120}
+case $LOCK_WAIT in
+    '' | *[!0-9]*) die "$EX_USAGE" "refused FLEET_LOCK_WAIT='$LOCK_WAIT': it must be a whole number of seconds; nothing was changed" ;;
+esac
 STATUS_ERROR=
 EXPECTED_SHA=
+POINTER_ETAG=
+POINTER_ETAG_FILE=
 
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -222,15 +222,22 @@ final class AgentHarness {
 
     // --- observing the outcome ---
 
+    private String statusKey() {
+        return keyPrefix() + "status/" + group + "/" + instanceId + ".json";
+    }
+
     /** The instance's status object in S3, or null when none was written. */
     JsonNode status() throws IOException {
         try {
-            byte[] bytes = s3.client().getObjectAsBytes(g -> g.bucket(bucket)
-                    .key(keyPrefix() + "status/" + group + "/" + instanceId + ".json")).asByteArray();
+            byte[] bytes = s3.client().getObjectAsBytes(g -> g.bucket(bucket).key(statusKey())).asByteArray();
             return json.readTree(bytes);
         } catch (NoSuchKeyException e) {
             return null;
         }
+    }
+
+    void deleteStatus() {
+        s3.client().deleteObject(d -> d.bucket(bucket).key(statusKey()));
     }
 
     /** Version current points at, or null. */

@@ -72,6 +72,8 @@ class FleetAgentInputTest {
         agent.env("FLEET_BUCKET", "input");
         assertThat(agent.env("FLEET_CHANNEL", "../prod").run("poll").lastErrorLine())
                 .startsWith("fleet-agent: refused FLEET_CHANNEL");
+        assertThat(agent.env("FLEET_AWS", "/nonexistent/aws").run("install", "1.0").lastErrorLine())
+                .isEqualTo("fleet-agent: cannot find '/nonexistent/aws' (fleet-agent needs it); nothing was changed");
 
         assertThat(agent.awsCalls()).isEmpty();
         assertThat(agent.leftovers()).isEmpty();

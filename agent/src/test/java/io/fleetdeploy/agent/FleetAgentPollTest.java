@@ -73,19 +73,37 @@ class FleetAgentPollTest {
     }
 
     @Test
-    void refusesAPointerWhoseChecksumDisagreesWithTheManifest(@TempDir Path root) throws Exception {
+    void aBadPointerIsRefusedOnceAndMovingItBackIsReported(@TempDir Path root) throws Exception {
         AgentHarness agent = instance(root, List.of("sh"));
-        agent.publish(Release.of("1.0"));
-        agent.pointChannel("1.0", "ab".repeat(32), null, null);
+        String sha1 = agent.publish(Release.of("1.0"));
+        agent.publish(Release.of("2.0"));
+        agent.pointChannel("1.0", sha1, null, null);
+        assertSucceeded(agent.run("poll"));
+        String wrong = "ab".repeat(32);
+        agent.pointChannel("2.0", wrong, "1.0", sha1);
+        agent.forgetAwsCalls();
 
-        AgentHarness.Result result = agent.run("poll");
+        AgentHarness.Result bad = agent.run("poll");
 
-        assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.lastErrorLine()).contains("the channel pointer names sha256 " + "ab".repeat(32),
-                "nothing was installed", "no release is current");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.lastErrorLine()).contains("the channel pointer names sha256 " + wrong,
+                "nothing was installed", "current still points at 1.0");
         assertThat(agent.awsCalls()).noneSatisfy(call -> assertThat(call).contains("bundle.tar.gz"));
-        assertThat(agent.releasesOnDisk()).isEmpty();
+        assertThat(agent.releasesOnDisk()).containsExactly("1.0");
         assertThat(agent.status().get("result").asText()).isEqualTo("failed");
+        assertThat(agent.status().get("version").asText()).isEqualTo("2.0");
+        assertThat(agent.run("poll").stdout()).as("a failed release is not retried on every poll")
+                .contains("channel prod unchanged");
+
+        agent.pointChannel("1.0", sha1, "2.0", wrong);
+        agent.forgetAwsCalls();
+        AgentHarness.Result back = agent.run("poll");
+
+        assertSucceeded(back);
+        assertThat(agent.current()).isEqualTo("1.0");
+        assertThat(agent.status().get("result").asText()).as("the status says 1.0 again").isEqualTo("installed");
+        assertThat(agent.status().get("version").asText()).isEqualTo("1.0");
+        assertThat(agent.awsCalls()).as("pointer read and status written, nothing downloaded").hasSize(2);
     }
 
     @Test

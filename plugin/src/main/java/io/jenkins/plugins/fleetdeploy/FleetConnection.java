@@ -149,7 +149,7 @@ public final class FleetConnection implements AutoCloseable {
     }
 
     /** Tells "no such credential" apart from "a credential of another kind" and names the kinds that fit. */
-    static FleetDeployException missingOrWrongType(String id, Run<?, ?> run, String kindsThatFit) {
+    public static FleetDeployException missingOrWrongType(String id, Run<?, ?> run, String kindsThatFit) {
         StandardCredentials other = CredentialsProvider.findCredentialById(id, StandardCredentials.class, run);
         if (other == null) {
             return FleetDeployException.invalidInput(

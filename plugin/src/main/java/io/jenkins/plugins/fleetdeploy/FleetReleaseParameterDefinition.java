@@ -1,8 +1,6 @@
 package io.jenkins.plugins.fleetdeploy;
 
 import com.cloudbees.jenkins.plugins.awscredentials.AmazonWebServicesCredentials;
-import com.cloudbees.plugins.credentials.CredentialsProvider;
-import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
 import hudson.Extension;
 import hudson.model.Item;
 import hudson.model.ParameterValue;
@@ -14,8 +12,8 @@ import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.release.ReleaseSummary;
 import io.fleetdeploy.core.release.Releases;
+import io.jenkins.plugins.fleetdeploy.steps.FleetStepDescriptor;
 import java.util.List;
-import jenkins.model.Jenkins;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -185,14 +183,7 @@ public class FleetReleaseParameterDefinition extends StringParameterDefinition {
         }
 
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            StandardListBoxModel result = new StandardListBoxModel();
-            if (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
-                    : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
-                return result.includeCurrentValue(credentialsId);
-            }
-            return result.includeEmptyValue()
-                    .include(item, AmazonWebServicesCredentials.class)
-                    .includeCurrentValue(credentialsId);
+            return FleetStepDescriptor.credentialItems(item, credentialsId, AmazonWebServicesCredentials.class);
         }
 
         public FormValidation doCheckApp(@QueryParameter String value) {

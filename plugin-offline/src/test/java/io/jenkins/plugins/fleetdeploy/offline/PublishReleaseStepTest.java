@@ -83,7 +83,7 @@ class PublishReleaseStepTest {
         BuildResult build = jenkins.run("node {\n" + withFleet("publishRelease path: 'missing', version: '1.0.0'") + "}\n");
 
         assertThat(build.result()).isEqualTo("FAILURE");
-        assertThat(build.log()).contains("ERROR: Nothing to publish at").contains("correct path:");
+        assertThat(build.log()).contains("ERROR: Nothing at").contains("correct path:");
         assertThat(S3.objects()).isEmpty();
     }
 

@@ -30,7 +30,7 @@ class StepDocumentationTest {
 
     @Test
     void theStepsAreFoundByTheirFunctionNames() {
-        assertThat(steps.all().keySet()).contains("withFleet", "publishRelease");
+        assertThat(steps.all().keySet()).contains("withFleet", "publishRelease", "migrateSchema", "flipSchemaKey");
     }
 
     @Test
@@ -58,6 +58,7 @@ class StepDocumentationTest {
             Class<?> step = d.clazz;
             Set<String> named = new TreeSet<>(fieldsIn(step, "config.jelly"));
             named.addAll(fieldsIn(io.jenkins.plugins.fleetdeploy.steps.FleetStep.class, "fleet-fields.jelly"));
+            named.addAll(fieldsIn(io.jenkins.plugins.fleetdeploy.steps.DatabaseStep.class, "database-fields.jelly"));
             assertThat(arguments(step)).as(step.getSimpleName() + " arguments in its form").isSubsetOf(named);
             assertThat(fieldsIn(step, "config.jelly")).as(step.getSimpleName() + " form fields").isSubsetOf(arguments(step));
         }

@@ -2,7 +2,9 @@ package io.jenkins.plugins.fleetdeploy.steps;
 
 import com.cloudbees.jenkins.plugins.awscredentials.AmazonWebServicesCredentials;
 import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardCredentials;
 import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
 import hudson.EnvVars;
 import hudson.model.Item;
 import hudson.model.Run;
@@ -24,19 +26,32 @@ public abstract class FleetStepDescriptor extends StepDescriptor {
         return Set.of(Run.class, TaskListener.class, EnvVars.class);
     }
 
-    /** The credentials plugin's consumer guide: list only for those who may configure or use the item's credentials. */
     public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
+        return credentialItems(item, credentialsId, AmazonWebServicesCredentials.class);
+    }
+
+    /** The credentials plugin's consumer guide: a full list only for those who may configure or use the item's credentials. */
+    public static ListBoxModel credentialItems(Item item, String current, Class<? extends StandardCredentials> type) {
         StandardListBoxModel result = new StandardListBoxModel();
-        if (item == null) {
-            if (!Jenkins.get().hasPermission(Jenkins.ADMINISTER)) {
-                return result.includeCurrentValue(credentialsId);
-            }
-        } else if (!item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
-            return result.includeCurrentValue(credentialsId);
+        if (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
+            return result.includeCurrentValue(current);
         }
-        return result.includeEmptyValue()
-                .include(item, AmazonWebServicesCredentials.class)
-                .includeCurrentValue(credentialsId);
+        return result.includeEmptyValue().include(item, type).includeCurrentValue(current);
+    }
+
+    /** For the database steps' form; harmless on the others, whose forms have no such field. */
+    public ListBoxModel doFillDatabaseCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String databaseCredentialsId) {
+        return credentialItems(item, databaseCredentialsId, StandardUsernamePasswordCredentials.class);
+    }
+
+    public ListBoxModel doFillTlsItems() {
+        ListBoxModel items = new ListBoxModel();
+        items.add("Driver default", "");
+        for (String mode : new String[] {"disable", "require", "verify_ca", "verify_full"}) {
+            items.add(mode);
+        }
+        return items;
     }
 
     public FormValidation doCheckApp(@QueryParameter String value) {

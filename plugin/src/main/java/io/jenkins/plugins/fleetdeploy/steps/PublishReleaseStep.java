@@ -22,6 +22,7 @@ import io.jenkins.plugins.fleetdeploy.FleetSettings;
 import io.jenkins.plugins.fleetdeploy.FleetSummaryAction;
 import io.jenkins.plugins.fleetdeploy.ListenerProgress;
 import io.jenkins.plugins.fleetdeploy.StepFailures;
+import io.jenkins.plugins.fleetdeploy.Workspaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,13 +153,13 @@ public final class PublishReleaseStep extends FleetStep {
             FleetSettings settings = FleetSteps.effective(context, step);
             try {
                 Encryption encryption = validate();
-                FilePath source = source(context.get(FilePath.class));
+                FilePath source = Workspaces.existing(context.get(FilePath.class), step.path, "path");
                 try (FleetConnection connection = FleetSteps.connect(context, settings)) {
                     S3Layout layout = connection.layout();
                     Path local = Files.createTempDirectory("fleet-deploy-publish-");
                     try {
                         String buildUrl = env.get("BUILD_URL");
-                        PublishRequest request = new PublishRequest(copyToController(source, local), step.version,
+                        PublishRequest request = new PublishRequest(Workspaces.copyToController(source, local), step.version,
                                 step.channel, step.schemaKey, step.gitCommit != null ? step.gitCommit : env.get("GIT_COMMIT"),
                                 buildUrl, step.migrations, encryption, buildUrl);
                         PublishResult result;
@@ -169,7 +170,7 @@ public final class PublishReleaseStep extends FleetStep {
                         record(run, started, layout, result, null);
                         return toMap(layout, result);
                     } finally {
-                        deleteRecursively(local);
+                        Workspaces.deleteRecursively(local);
                     }
                 }
             } catch (FleetDeployException e) {
@@ -192,27 +193,6 @@ public final class PublishReleaseStep extends FleetStep {
                 Names.requireSafe("schema key", step.schemaKey);
             }
             return Encryption.of(step.sse, step.kmsKeyId);
-        }
-
-        private FilePath source(FilePath workspace) throws IOException, InterruptedException {
-            FilePath source = workspace.child(step.path);
-            if (!source.exists()) {
-                throw FleetDeployException.invalidInput("Nothing to publish at " + source.getRemote() + ".",
-                        "Build the release first, or correct path: (it is relative to the workspace).");
-            }
-            return source;
-        }
-
-        /** The engine runs on the controller; the build's files may be on an agent. */
-        private static Path copyToController(FilePath source, Path local) throws IOException, InterruptedException {
-            if (source.isDirectory()) {
-                Path dir = Files.createDirectory(local.resolve("release"));
-                source.copyRecursiveTo(new FilePath(dir.toFile()));
-                return dir;
-            }
-            Path file = local.resolve("bundle.tar.gz");
-            source.copyTo(new FilePath(file.toFile()));
-            return file;
         }
 
         private void record(Run<?, ?> run, long started, S3Layout layout, PublishResult result, FleetDeployException failure)
@@ -247,14 +227,6 @@ public final class PublishReleaseStep extends FleetStep {
                 out.put("previousVersion", move.pointer().previous() != null ? move.pointer().previous().version() : null);
             }
             return out;
-        }
-
-        private static void deleteRecursively(Path dir) throws IOException {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
         }
     }
 

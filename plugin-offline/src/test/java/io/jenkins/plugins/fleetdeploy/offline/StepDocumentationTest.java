@@ -30,7 +30,8 @@ class StepDocumentationTest {
 
     @Test
     void theStepsAreFoundByTheirFunctionNames() {
-        assertThat(steps.all().keySet()).contains("withFleet", "publishRelease", "migrateSchema", "flipSchemaKey");
+        assertThat(steps.all().keySet()).containsOnly("withFleet", "publishRelease", "migrateSchema",
+                "flipSchemaKey", "drainGroup", "rolloutGroup", "switchTraffic");
     }
 
     @Test
@@ -59,6 +60,7 @@ class StepDocumentationTest {
             Set<String> named = new TreeSet<>(fieldsIn(step, "config.jelly"));
             named.addAll(fieldsIn(io.jenkins.plugins.fleetdeploy.steps.FleetStep.class, "fleet-fields.jelly"));
             named.addAll(fieldsIn(io.jenkins.plugins.fleetdeploy.steps.DatabaseStep.class, "database-fields.jelly"));
+            named.addAll(fieldsIn(io.jenkins.plugins.fleetdeploy.steps.FleetOperationStep.class, "operation-fields.jelly"));
             assertThat(arguments(step)).as(step.getSimpleName() + " arguments in its form").isSubsetOf(named);
             assertThat(fieldsIn(step, "config.jelly")).as(step.getSimpleName() + " form fields").isSubsetOf(arguments(step));
         }

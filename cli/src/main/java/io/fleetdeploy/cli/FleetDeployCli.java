@@ -24,6 +24,14 @@ import software.amazon.awssdk.core.exception.SdkException;
             PublishCommand.class,
             ReleasesCommand.class,
             ChannelCommand.class,
+            DrainCommand.class,
+            RolloutCommand.class,
+            SwitchTrafficCommand.class,
+            ResumeCommand.class,
+            OperationsCommand.class,
+            SandboxCommand.class,
+            MigrateCommand.class,
+            SchemaKeyCommand.class,
         })
 public final class FleetDeployCli {
 

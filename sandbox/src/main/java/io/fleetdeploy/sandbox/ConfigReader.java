@@ -34,7 +34,6 @@ final class ConfigReader {
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Pattern GROUP_NAME = Pattern.compile("[\\x21-\\x7e&&[^:]][\\x20-\\x7e&&[^:]]{0,254}");
     private static final Pattern TARGET_GROUP_NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?");
     private static final Pattern DB_IDENTIFIER = Pattern.compile("[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)");
     private static final Pattern DB_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,62}");
@@ -101,7 +100,8 @@ final class ConfigReader {
 
     private Group group(JsonNode node, String place, Set<String> targetGroupNames) {
         unknownFields(node, place, "groups");
-        String name = text(node, place, "name", null, GROUP_NAME, "1-255 printable characters without ':'");
+        // Stricter than AWS: the agent takes the group name as FLEET_GROUP, a safe name.
+        String name = text(node, place, "name", null, SAFE_NAME, "letters, digits, '.', '_', '-' (the agent's rule for FLEET_GROUP)");
         String app = text(node, place, "app", null, SAFE_NAME, "letters, digits, '.', '_', '-'");
         String channel = text(node, place, "channel", "production", SAFE_NAME, "letters, digits, '.', '_', '-'");
         int min = integer(node, place, "minSize", null, 0, 1000);

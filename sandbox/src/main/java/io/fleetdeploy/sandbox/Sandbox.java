@@ -2,6 +2,7 @@ package io.fleetdeploy.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsEndpoint;
 import io.fleetdeploy.sandbox.aws.AwsService;
 import io.fleetdeploy.sandbox.aws.CallCounters;
@@ -155,7 +156,7 @@ public final class Sandbox implements AutoCloseable {
         parts.faults.setLatency(config.faults().latency());
         parts.counters = new CallCounters();
 
-        CompletableFuture<Map<String, DatabaseServer>> databases = startDatabases(config, parts);
+        CompletableFuture<Map<String, DatabaseServer>> databases = startDatabases(config, parts.workDir);
         parts.s3 = parts.started(S3Endpoint.start(users, Files.createDirectories(parts.workDir.resolve("s3"))));
         SandboxConfig.User user = config.users().get(0);
         S3Client s3Client = parts.started(S3Client.builder().endpointOverride(parts.s3.endpoint())
@@ -165,7 +166,7 @@ public final class Sandbox implements AutoCloseable {
                 .httpClient(ApacheHttpClient.create()).build());
         s3Client.createBucket(b -> b.bucket(config.bucket()));
         try {
-            parts.databases.putAll(databases.join());
+            databases.join().forEach((id, server) -> parts.databases.put(id, parts.started(server)));
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
@@ -180,34 +181,31 @@ public final class Sandbox implements AutoCloseable {
         parts.elb = parts.started(new ElbService(config, parts.machines, io, clock));
         parts.elb.start();
         parts.autoScaling = parts.started(new AutoScalingService(config, parts.machines, parts.elb, shell,
-                pointers(config, s3Client), instanceEnvironment(config, parts.s3.endpoint()), io.scheduler(), clock));
-        List<AwsService> services = List.of(parts.autoScaling, parts.elb, new Ec2Service(parts.machines, config.accountId()),
-                new SsmService(config, parts.machines, shell, clock), new RdsService(config, parts.databases, clock),
+                pointers(config, s3Client), instanceEnvironment(config, parts.s3.endpoint()), clock));
+        List<AwsService> services = List.of(AwsApi.AUTO_SCALING.service(parts.autoScaling), AwsApi.ELBV2.service(parts.elb),
+                AwsApi.EC2.service(new Ec2Service(parts.machines, config.accountId())),
+                AwsApi.SSM.service(new SsmService(config, parts.machines, shell, clock)),
+                AwsApi.RDS.service(new RdsService(config, parts.databases, clock)),
                 new StsService(users, Map.of()));
         parts.aws = parts.started(AwsEndpoint.start(services, users, parts.faults, parts.counters));
         parts.admin = parts.started(SandboxAdmin.start(parts.faults, parts.counters, parts.machines, parts.autoScaling,
                 io.scheduler()));
     }
 
-    private static CompletableFuture<Map<String, DatabaseServer>> startDatabases(SandboxConfig config, Builder parts) {
+    private static CompletableFuture<Map<String, DatabaseServer>> startDatabases(SandboxConfig config, Path workDir) {
         // Each embedded PostgreSQL takes seconds to start: start them together, alongside S3.
         List<CompletableFuture<Map.Entry<String, DatabaseServer>>> starting = config.databases().stream()
                 .map(db -> CompletableFuture.supplyAsync(() -> Map.entry(db.identifier(),
                         DatabaseServer.start(db.dbName(), db.masterUsername(), db.masterPassword(),
-                                parts.workDir.resolve("rds").resolve(db.identifier())))))
+                                workDir.resolve("rds").resolve(db.identifier())))))
                 .toList();
         return CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
             Map<String, DatabaseServer> servers = new LinkedHashMap<>();
-            for (CompletableFuture<Map.Entry<String, DatabaseServer>> each : starting) {
-                if (!each.isCompletedExceptionally()) {
-                    Map.Entry<String, DatabaseServer> entry = each.join();
-                    synchronized (parts.started) {
-                        parts.started(entry.getValue());
-                    }
-                    servers.put(entry.getKey(), entry.getValue());
-                }
-            }
+            starting.stream().filter(each -> !each.isCompletedExceptionally()).map(CompletableFuture::join)
+                    .forEach(entry -> servers.put(entry.getKey(), entry.getValue()));
             if (failure != null) {
+                // The ones that did start are stopped here: the caller never gets them.
+                servers.values().forEach(DatabaseServer::close);
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
             }
             return servers;

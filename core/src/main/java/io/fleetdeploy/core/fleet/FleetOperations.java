@@ -79,9 +79,14 @@ public final class FleetOperations implements OperationCatalog {
     }
 
     public OperationRecord resume(String operationId, AbortSignal abort) {
-        OperationRecord record = runner.resume(operationId, this, abort).runToEnd();
+        OperationRecord record = startResume(operationId, abort).runToEnd();
         markRestored(record);
         return record;
+    }
+
+    /** Takes a persisted operation back (its lease too) for a caller that ticks it itself: a Jenkins step after a restart. */
+    public OperationRunner.Session<?, ?> startResume(String operationId, AbortSignal abort) {
+        return runner.resume(operationId, this, abort);
     }
 
     public OperationRunner.Session<?, ?> startRollout(RolloutRequest request, AbortSignal abort) {

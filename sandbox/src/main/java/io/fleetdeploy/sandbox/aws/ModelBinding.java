@@ -2,9 +2,11 @@ package io.fleetdeploy.sandbox.aws;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.core.SdkField;
@@ -18,6 +20,8 @@ import software.amazon.awssdk.utils.builder.Buildable;
 final class ModelBinding {
 
     private static final Pattern ACTION = Pattern.compile("[A-Z][A-Za-z0-9]{0,127}");
+    // An upper-case run not followed by lower case (an acronym), a capitalised word, or digits.
+    private static final Pattern WORD = Pattern.compile("[A-Z]+(?![a-z])|[A-Z][a-z]*|[a-z]+|[0-9]+");
 
     private final Map<String, Optional<Method>> requestBuilders = new ConcurrentHashMap<>();
 
@@ -26,8 +30,23 @@ final class ModelBinding {
         if (action == null || !ACTION.matcher(action).matches()) {
             return Optional.empty();
         }
-        return requestBuilders.computeIfAbsent(modelPackage + "." + action + "Request", ModelBinding::builderMethod)
+        return requestBuilders.computeIfAbsent(modelPackage + "." + action, key -> builderMethod(modelPackage + "." + action + "Request")
+                        .or(() -> builderMethod(modelPackage + "." + sdkClassName(action) + "Request")))
                 .map(ModelBinding::invokeBuilder);
+    }
+
+    /**
+     * The SDK's class-name spelling of an operation: each word capitalised, the rest lower case, so
+     * DescribeDBInstances becomes DescribeDbInstances.
+     */
+    static String sdkClassName(String action) {
+        StringBuilder name = new StringBuilder(action.length());
+        Matcher word = WORD.matcher(action);
+        while (word.find()) {
+            String text = word.group();
+            name.append(Character.toUpperCase(text.charAt(0))).append(text.substring(1).toLowerCase(Locale.ROOT));
+        }
+        return name.toString();
     }
 
     private static Optional<Method> builderMethod(String className) {

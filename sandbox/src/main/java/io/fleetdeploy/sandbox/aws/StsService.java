@@ -41,27 +41,27 @@ public final class StsService implements AwsService {
 
     @Override
     public String signingName() {
-        return "sts";
+        return AwsApi.STS.signingName();
     }
 
     @Override
     public Protocol protocol() {
-        return Protocol.QUERY;
+        return AwsApi.STS.protocol();
     }
 
     @Override
     public String apiVersion() {
-        return "2011-06-15";
+        return AwsApi.STS.apiVersion();
     }
 
     @Override
     public String xmlNamespace() {
-        return "https://sts.amazonaws.com/doc/2011-06-15/";
+        return AwsApi.STS.xmlNamespace();
     }
 
     @Override
     public String modelPackage() {
-        return "software.amazon.awssdk.services.sts.model";
+        return AwsApi.STS.modelPackage();
     }
 
     @Override

@@ -197,7 +197,7 @@ public final class DatabaseServer implements AutoCloseable {
             throw new UncheckedIOException("could not stop the PostgreSQL of database " + dbName, e);
         } finally {
             if (ownsWorkDir) {
-                DatabaseSnapshots.deleteTree(workDir);
+                Directories.deleteTree(workDir);
             }
         }
     }

@@ -105,7 +105,7 @@ final class DatabaseSnapshots {
 
     /** A failed snapshot leaves nothing behind, and its id may be used again. */
     private void discard(String snapshotId, Path partial) {
-        deleteTree(partial);
+        Directories.deleteTree(partial);
         taken.remove(snapshotId);
     }
 
@@ -197,17 +197,6 @@ final class DatabaseSnapshots {
     private static long size(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
-        }
-    }
-
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // What could not be removed stays behind in a temporary directory.
         }
     }
 }

@@ -32,9 +32,20 @@ final class HttpRelay {
     private HttpRelay() {
     }
 
-    /** The same request, sent to {@code base} (scheme, host and port) with the original path and query. */
+    /**
+     * The same request, sent to {@code base} (scheme, host and port) with the original path and query; an
+     * absolute request URI keeps only its path and query, so a client cannot pick another host.
+     *
+     * @throws IllegalArgumentException when the request URI is malformed
+     */
     static HttpRequest forward(FullHttpRequest request, URI base, Duration timeout, Map<String, String> extraHeaders) {
-        URI target = base.resolve(request.uri().startsWith("/") ? request.uri() : "/" + request.uri());
+        String pathAndQuery = request.uri();
+        if (!pathAndQuery.startsWith("/")) {
+            URI absolute = URI.create(pathAndQuery);
+            String path = absolute.getRawPath() == null || absolute.getRawPath().isEmpty() ? "/" : absolute.getRawPath();
+            pathAndQuery = path + (absolute.getRawQuery() == null ? "" : "?" + absolute.getRawQuery());
+        }
+        URI target = URI.create(base.getScheme() + "://" + base.getRawAuthority() + pathAndQuery);
         byte[] body = ByteBufUtil.getBytes(request.content());
         HttpRequest.Builder builder = HttpRequest.newBuilder(target)
                 .timeout(timeout)

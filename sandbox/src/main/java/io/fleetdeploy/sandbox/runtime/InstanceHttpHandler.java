@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -97,11 +98,16 @@ final class InstanceHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     release, Optional.of(dbKey)));
             return;
         }
-        request.retain();
-        io.http().sendAsync(HttpRelay.forward(request, peer.get().endpoint(), FORWARD_TIMEOUT,
-                        Map.of(SCHEMA_FORWARDED_BY, instance.id())), HttpResponse.BodyHandlers.ofByteArray())
+        HttpRequest forwarded;
+        try {
+            forwarded = HttpRelay.forward(request, peer.get().endpoint(), FORWARD_TIMEOUT,
+                    Map.of(SCHEMA_FORWARDED_BY, instance.id()));
+        } catch (IllegalArgumentException malformed) {
+            HttpRelay.respond(ctx, false, HttpRelay.text(HttpResponseStatus.BAD_REQUEST, "400 Bad Request\n"));
+            return;
+        }
+        io.http().sendAsync(forwarded, HttpResponse.BodyHandlers.ofByteArray())
                 .whenComplete((response, failure) -> {
-                    request.release();
                     if (failure != null) {
                         LOG.debug("{} could not forward to {}", instance, peer.get(), failure);
                         HttpRelay.respond(ctx, keepAlive, withIdentity(HttpRelay.text(HttpResponseStatus.BAD_GATEWAY,

@@ -60,18 +60,22 @@ public final class InstanceRuntime implements AutoCloseable, PeerDirectory {
         if (instances.putIfAbsent(instanceId, instance) != null) {
             throw new IllegalStateException("instance " + instanceId + " is already running; terminate it first");
         }
+        boolean newHome = !Files.isDirectory(home);
         try {
             Files.createDirectories(home);
             OpenConnections connections = new OpenConnections(io.eventLoop().next());
             instance.started(io.bindHttp(() -> new InstanceHttpHandler(instance, dbKeys, this, io), connections),
                     connections);
             return instance;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             instances.remove(instanceId, instance);
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("could not create the directory " + home + " of instance " + instanceId, io);
+            throw new UncheckedIOException("could not create the directory " + home + " of instance " + instanceId, e);
+        } catch (RuntimeException e) {
+            instances.remove(instanceId, instance);
+            if (newHome) {
+                Directories.deleteTree(home);
             }
-            throw (RuntimeException) e;
+            throw e;
         }
     }
 

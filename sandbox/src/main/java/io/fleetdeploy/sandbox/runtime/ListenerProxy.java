@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
@@ -190,8 +191,16 @@ public final class ListenerProxy implements AutoCloseable {
                     "X-Forwarded-For", clientAddress(ctx),
                     "X-Forwarded-Proto", "http",
                     "X-Forwarded-Port", String.valueOf(port()));
-            io.http().sendAsync(HttpRelay.forward(request, choice.target().endpoint(), TARGET_TIMEOUT, forwarded),
-                            HttpResponse.BodyHandlers.ofByteArray())
+            HttpRequest relayed;
+            try {
+                relayed = HttpRelay.forward(request, choice.target().endpoint(), TARGET_TIMEOUT, forwarded);
+            } catch (IllegalArgumentException malformed) {
+                choice.group().requestFinished(choice.target().id());
+                request.release();
+                HttpRelay.respond(ctx, false, HttpRelay.text(HttpResponseStatus.BAD_REQUEST, "400 Bad Request\n"));
+                return;
+            }
+            io.http().sendAsync(relayed, HttpResponse.BodyHandlers.ofByteArray())
                     .whenComplete((response, failure) -> {
                         choice.group().requestFinished(choice.target().id());
                         if (failure == null) {

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs SSM {@code AWS-RunShellScript} commands for real: the commands joined by newlines are the script
@@ -116,11 +114,7 @@ public final class ShellRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (ownsOutputDir) {
-            try (Stream<Path> files = Files.walk(outputDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            } catch (IOException e) {
-                // A temporary directory we could not remove is left to the OS's temp cleaning.
-            }
+            Directories.deleteTree(outputDir);
         }
     }
 

@@ -1,17 +1,14 @@
 package io.fleetdeploy.sandbox.runtime;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -26,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * make it {@code unhealthy} (reason from the last failure), as many passes make it healthy again.
  * Deregistering makes it {@code draining}: it gets no new requests, and it is removed once its in-flight
  * requests have finished, at the latest after the deregistration delay. A target that is not registered
- * reads as {@code unused} ({@link #stateOf}). Health checks are HTTP GETs on the shared scheduler and
- * HTTP client; a check still waiting for its answer is not started again.
+ * reads as {@code unused} ({@link #stateOf}). Health checks are HTTP GETs (status 200 passes) timed by the
+ * shared scheduler and sent on the shared event loop over one kept-alive connection per target
+ * ({@link HealthProbe}); a check still waiting for its answer is not started again.
  */
 public final class TargetGroupHealth implements AutoCloseable {
     public record TargetState(String state, String reasonCode, String description) {
@@ -47,27 +45,32 @@ public final class TargetGroupHealth implements AutoCloseable {
     private final String name;
     private final HealthCheckSettings settings;
     private final ScheduledExecutorService scheduler;
-    private final HttpClient http;
+    private final HealthProbe probe;
+    private final EventLoopGroup ownedEventLoop;
     private final Map<String, Member> members = new ConcurrentHashMap<>();
     private final AtomicLong registrations = new AtomicLong();
     private volatile boolean closed;
 
-    /** A group with its own HTTP client; prefer {@link #TargetGroupHealth(String, HealthCheckSettings, RuntimeIo)}. */
+    /**
+     * A group with its own one-thread event loop for its checks (closed with it); prefer
+     * {@link #TargetGroupHealth(String, HealthCheckSettings, RuntimeIo)}, which shares the runtime's.
+     */
     public TargetGroupHealth(String name, HealthCheckSettings settings, ScheduledExecutorService scheduler) {
-        this(name, settings, scheduler, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
+        this(name, settings, scheduler, new NioEventLoopGroup(1, RuntimeIo.daemonThreads("health-" + name)), true);
     }
 
-    /** A group checking on the runtime's shared scheduler and HTTP client. */
+    /** A group checking on the runtime's shared scheduler and event loop. */
     public TargetGroupHealth(String name, HealthCheckSettings settings, RuntimeIo io) {
-        this(name, settings, io.scheduler(), io.http());
+        this(name, settings, io.scheduler(), io.eventLoop(), false);
     }
 
-    public TargetGroupHealth(String name, HealthCheckSettings settings, ScheduledExecutorService scheduler,
-                             HttpClient http) {
+    private TargetGroupHealth(String name, HealthCheckSettings settings, ScheduledExecutorService scheduler,
+                              EventLoopGroup eventLoop, boolean ownsEventLoop) {
         this.name = Objects.requireNonNull(name, "name");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        this.http = Objects.requireNonNull(http, "http");
+        this.probe = new HealthProbe(eventLoop);
+        this.ownedEventLoop = ownsEventLoop ? eventLoop : null;
     }
 
     public String name() {
@@ -213,6 +216,9 @@ public final class TargetGroupHealth implements AutoCloseable {
             }
         }
         members.clear();
+        if (ownedEventLoop != null) {
+            ownedEventLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     private List<Member> sortedMembers() {
@@ -237,23 +243,17 @@ public final class TargetGroupHealth implements AutoCloseable {
             }
             member.checking = true;
         }
-        HttpRequest request = HttpRequest.newBuilder(member.endpoint.resolve(settings.path()))
-                .timeout(settings.timeout())
-                .header("User-Agent", "ELB-HealthChecker/2.0")
-                .GET()
-                .build();
-        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+        probe.check(member.connection, settings.path(), settings.timeout(), result -> {
             Outcome outcome;
-            if (failure == null) {
-                outcome = response.statusCode() == 200 ? Outcome.PASSED
-                        : new Outcome("Target.ResponseCodeMismatch",
-                        "Health checks failed with these codes: [" + response.statusCode() + "]");
+            if (result.timedOut()) {
+                outcome = new Outcome("Target.Timeout", "Request timed out");
+            } else if (result.status() == 0) {
+                outcome = new Outcome("Target.FailedHealthChecks", "Health checks failed");
+            } else if (result.status() == 200) {
+                outcome = Outcome.PASSED;
             } else {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
-                outcome = cause instanceof HttpTimeoutException
-                        ? new Outcome("Target.Timeout", "Request timed out")
-                        : new Outcome("Target.FailedHealthChecks", "Health checks failed");
+                outcome = new Outcome("Target.ResponseCodeMismatch",
+                        "Health checks failed with these codes: [" + result.status() + "]");
             }
             record(member, outcome);
         });
@@ -308,6 +308,7 @@ public final class TargetGroupHealth implements AutoCloseable {
         final String id;
         final URI endpoint;
         final long sequence;
+        final HealthProbe.Connection connection;
         // Guarded by this.
         Phase phase = Phase.INITIAL;
         int successes;
@@ -322,6 +323,7 @@ public final class TargetGroupHealth implements AutoCloseable {
             this.id = id;
             this.endpoint = endpoint;
             this.sequence = sequence;
+            this.connection = new HealthProbe.Connection(endpoint);
         }
 
         synchronized boolean draining() {
@@ -333,6 +335,7 @@ public final class TargetGroupHealth implements AutoCloseable {
             if (scheduled != null) {
                 scheduled.cancel(false);
             }
+            connection.close();
         }
 
         synchronized TargetState state() {

@@ -1,10 +1,9 @@
 package io.fleetdeploy.sandbox.services;
 
 import io.fleetdeploy.sandbox.SandboxConfig;
-import io.fleetdeploy.sandbox.aws.AwsService;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsServiceError;
 import io.fleetdeploy.sandbox.aws.CallContext;
-import io.fleetdeploy.sandbox.aws.Protocol;
 import io.fleetdeploy.sandbox.runtime.CommandExecution;
 import io.fleetdeploy.sandbox.runtime.ShellRunner;
 import java.io.IOException;
@@ -24,7 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -78,7 +77,7 @@ import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupR
  * groups. Standby and termination drain through the target groups first. Suspended processes stop
  * what they name; min/max are enforced as AWS enforces them.
  */
-public final class AutoScalingService implements AwsService, AutoCloseable {
+public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
 
     /** The processes AWS knows; the sandbox has no alarms or schedules, so those two only record their state. */
     public static final List<String> PROCESSES = List.of("Launch", "Terminate", "HealthCheck", "ReplaceUnhealthy",
@@ -99,7 +98,7 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
     private final Ids ids = new Ids();
     private final Map<String, GroupState> groups = new LinkedHashMap<>();
     private final List<Activity> activities = new ArrayList<>();
-    private final ScheduledFuture<?> ticking;
+    private final ScheduledExecutorService timers;
 
     /** A group: its AWS description (without instances) and its members. */
     private static final class GroupState {
@@ -124,6 +123,7 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
         String activityId;
         CommandExecution userData;
         boolean booted;
+        boolean userDataStarting;
         Instant inServiceSince;
 
         Member(Machine machine, Instance model) {
@@ -145,7 +145,7 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
     }
 
     public AutoScalingService(SandboxConfig config, Machines machines, ElbService elb, ShellRunner shell,
-            ReleasePointers pointers, InstanceEnvironment environment, ScheduledExecutorService scheduler, Clock clock) {
+            ReleasePointers pointers, InstanceEnvironment environment, Clock clock) {
         this.machines = machines;
         this.elb = elb;
         this.shell = shell;
@@ -157,32 +157,13 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
         for (SandboxConfig.Group spec : config.groups()) {
             groups.put(spec.name(), new GroupState(initialModel(config, spec), spec));
         }
-        this.ticking = scheduler.scheduleWithFixedDelay(this::tickSafely, 0, 100, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public String signingName() {
-        return "autoscaling";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2011-01-01";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "http://autoscaling.amazonaws.com/doc/2011-01-01/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.autoscaling.model";
+        // Its own threads: user data reads S3 and must not hold up the runtime's health-check timers.
+        this.timers = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "sandbox-autoscaling");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timers.scheduleWithFixedDelay(this::tickSafely, 0, 100, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -225,7 +206,7 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
 
     @Override
     public void close() {
-        ticking.cancel(false);
+        timers.shutdownNow();
     }
 
     // ---- Describe* ----
@@ -654,13 +635,23 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
     }
 
     private void advancePending(GroupState group, Member member, Instant now) {
+        if ("terminated".equals(member.machine.state()) || !member.machine.host().running()) {
+            // Killed while booting (a fault): EC2 reports it gone, so the group replaces it.
+            startTermination(group, member, "At " + now() + " an instance was taken out of service in response to an"
+                    + " EC2 health check indicating it has been terminated or stopped.");
+            return;
+        }
         if (!member.booted) {
             if (now.isBefore(member.machine.launchTime().plus(bootDelay))) {
                 return;
             }
             member.booted = true;
+            member.userDataStarting = true;
             member.machine.state("running", now);
-            member.userData = runUserData(group, member);
+            timers.execute(() -> startUserData(group, member));
+            return;
+        }
+        if (member.userDataStarting) {
             return;
         }
         if (member.userData != null) {
@@ -681,10 +672,28 @@ public final class AutoScalingService implements AwsService, AutoCloseable {
         finish(member, ScalingActivityStatusCode.SUCCESSFUL);
     }
 
+    /** Reads the channel pointer and starts the agent outside the lock (S3 may be slow); the tick waits for it. */
+    private void startUserData(GroupState group, Member member) {
+        String app;
+        String channel;
+        synchronized (this) {
+            app = tagValue(group, "fleet:app").orElse(group.spec.app());
+            channel = tagValue(group, "fleet:channel").orElse(group.spec.channel());
+        }
+        CommandExecution execution = null;
+        try {
+            execution = runUserData(app, channel, member);
+        } catch (RuntimeException e) {
+            LOG.warn("User data of instance {} could not start: {}", member.machine.id(), e.toString());
+        }
+        synchronized (this) {
+            member.userData = execution;
+            member.userDataStarting = false;
+        }
+    }
+
     /** As user data would: install the version the group's channel pointer names, with the agent. */
-    private CommandExecution runUserData(GroupState group, Member member) {
-        String app = tagValue(group, "fleet:app").orElse(group.spec.app());
-        String channel = tagValue(group, "fleet:channel").orElse(group.spec.channel());
+    private CommandExecution runUserData(String app, String channel, Member member) {
         Optional<String> version;
         try {
             version = pointers.version(app, channel);

@@ -1,9 +1,8 @@
 package io.fleetdeploy.sandbox.services;
 
-import io.fleetdeploy.sandbox.aws.AwsService;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsServiceError;
 import io.fleetdeploy.sandbox.aws.CallContext;
-import io.fleetdeploy.sandbox.aws.Protocol;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,7 +23,7 @@ import software.amazon.awssdk.services.ec2.model.Reservation;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
 /** EC2, as far as fleet-deploy reads it: DescribeInstances of the instances Auto Scaling launched. */
-public final class Ec2Service implements AwsService {
+public final class Ec2Service implements AwsApi.Handler {
 
     private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8}([0-9a-f]{9})?");
     private static final Map<String, Integer> STATE_CODES = Map.of("pending", 0, "running", 16, "shutting-down", 32,
@@ -36,31 +35,6 @@ public final class Ec2Service implements AwsService {
     public Ec2Service(Machines machines, String accountId) {
         this.machines = machines;
         this.accountId = accountId;
-    }
-
-    @Override
-    public String signingName() {
-        return "ec2";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.EC2_QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2016-11-15";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "http://ec2.amazonaws.com/doc/2016-11-15/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.ec2.model";
     }
 
     @Override

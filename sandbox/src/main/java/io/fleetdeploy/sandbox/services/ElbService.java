@@ -1,10 +1,9 @@
 package io.fleetdeploy.sandbox.services;
 
 import io.fleetdeploy.sandbox.SandboxConfig;
-import io.fleetdeploy.sandbox.aws.AwsService;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsServiceError;
 import io.fleetdeploy.sandbox.aws.CallContext;
-import io.fleetdeploy.sandbox.aws.Protocol;
 import io.fleetdeploy.sandbox.runtime.HealthCheckSettings;
 import io.fleetdeploy.sandbox.runtime.ListenerProxy;
 import io.fleetdeploy.sandbox.runtime.RuntimeIo;
@@ -65,7 +64,7 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetTypeEn
  * and whose target groups really health-check and drain their instances. A target group that no
  * listener forwards to reports its targets {@code unused} (Target.NotInUse), as AWS does.
  */
-public final class ElbService implements AwsService, AutoCloseable {
+public final class ElbService implements AwsApi.Handler, AutoCloseable {
 
     private static final String VPC = "vpc-0fleet0sandbox000";
 
@@ -159,31 +158,6 @@ public final class ElbService implements AwsService, AutoCloseable {
             listener.proxy = new ListenerProxy(() -> routes(listener), io);
             listener.proxy.start();
         }
-    }
-
-    @Override
-    public String signingName() {
-        return "elasticloadbalancing";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2015-12-01";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.elasticloadbalancingv2.model";
     }
 
     @Override

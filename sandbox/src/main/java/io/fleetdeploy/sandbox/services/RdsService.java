@@ -1,10 +1,9 @@
 package io.fleetdeploy.sandbox.services;
 
 import io.fleetdeploy.sandbox.SandboxConfig;
-import io.fleetdeploy.sandbox.aws.AwsService;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsServiceError;
 import io.fleetdeploy.sandbox.aws.CallContext;
-import io.fleetdeploy.sandbox.aws.Protocol;
 import io.fleetdeploy.sandbox.runtime.DatabaseServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +35,7 @@ import software.amazon.awssdk.services.rds.model.Filter;
  * RDS: each DB instance is a real PostgreSQL the sandbox runs; a snapshot is a real copy of its
  * data that takes time, during which the instance is {@code backing-up} and refuses another.
  */
-public final class RdsService implements AwsService {
+public final class RdsService implements AwsApi.Handler {
 
     /** The least time a snapshot takes (the copy itself may take longer). */
     public static final Duration MINIMUM_SNAPSHOT_TIME = Duration.ofSeconds(3);
@@ -79,31 +78,6 @@ public final class RdsService implements AwsService {
                     .dbInstanceArn(arnPrefix + "db:" + spec.identifier())
                     .caCertificateIdentifier("rds-ca-rsa2048-g1").copyTagsToSnapshot(false).build(), server));
         }
-    }
-
-    @Override
-    public String signingName() {
-        return "rds";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2014-10-31";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "http://rds.amazonaws.com/doc/2014-10-31/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.rds.model";
     }
 
     @Override

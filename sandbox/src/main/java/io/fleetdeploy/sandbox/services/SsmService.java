@@ -1,10 +1,9 @@
 package io.fleetdeploy.sandbox.services;
 
 import io.fleetdeploy.sandbox.SandboxConfig;
-import io.fleetdeploy.sandbox.aws.AwsService;
+import io.fleetdeploy.sandbox.aws.AwsApi;
 import io.fleetdeploy.sandbox.aws.AwsServiceError;
 import io.fleetdeploy.sandbox.aws.CallContext;
-import io.fleetdeploy.sandbox.aws.Protocol;
 import io.fleetdeploy.sandbox.runtime.CommandExecution;
 import io.fleetdeploy.sandbox.runtime.ShellRunner;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,7 @@ import software.amazon.awssdk.services.ssm.model.Target;
  * Systems Manager: Run Command with {@code AWS-RunShellScript}, executed for real by {@code sh} in
  * the instance's directory with the instance's environment, and Parameter Store.
  */
-public final class SsmService implements AwsService {
+public final class SsmService implements AwsApi.Handler {
 
     public static final String RUN_SHELL_SCRIPT = "AWS-RunShellScript";
     private static final String PLUGIN = "aws:runShellScript";
@@ -83,31 +82,6 @@ public final class SsmService implements AwsService {
             parameters.put(parameter.name(), parameter(parameter.name(), ParameterType.fromValue(parameter.type()),
                     parameter.value(), 1L));
         }
-    }
-
-    @Override
-    public String signingName() {
-        return "ssm";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.JSON_1_1;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2014-11-06";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.ssm.model";
     }
 
     @Override

@@ -27,7 +27,7 @@ class Ec2QueryProtocolTest {
     @BeforeAll
     static void start() throws Exception {
         service = new TestServices.Ec2();
-        fixture = new EndpointFixture(List.of(service));
+        fixture = new EndpointFixture(List.of(AwsApi.EC2.service(service)));
         ec2 = fixture.client(Ec2Client.builder());
     }
 

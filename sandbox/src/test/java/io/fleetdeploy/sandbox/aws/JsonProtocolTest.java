@@ -32,7 +32,7 @@ class JsonProtocolTest {
     @BeforeAll
     static void start() throws Exception {
         service = new TestServices.Ssm();
-        fixture = new EndpointFixture(List.of(service));
+        fixture = new EndpointFixture(List.of(AwsApi.SSM.service(service)));
         ssm = fixture.client(SsmClient.builder());
     }
 

@@ -29,33 +29,8 @@ class NestedQueryStructuresTest {
     private static final String GREEN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2";
 
     /** Answers ModifyListener with the listener as changed, the way ELBv2 does. */
-    static final class EchoListeners implements AwsService {
+    static final class EchoListeners implements AwsApi.Handler {
         final AtomicReference<AwsRequest> lastRequest = new AtomicReference<>();
-
-        @Override
-        public String signingName() {
-            return "elasticloadbalancing";
-        }
-
-        @Override
-        public Protocol protocol() {
-            return Protocol.QUERY;
-        }
-
-        @Override
-        public String apiVersion() {
-            return "2015-12-01";
-        }
-
-        @Override
-        public String xmlNamespace() {
-            return "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
-        }
-
-        @Override
-        public String modelPackage() {
-            return "software.amazon.awssdk.services.elasticloadbalancingv2.model";
-        }
 
         @Override
         public AwsResponse handle(String action, AwsRequest request, CallContext context) {
@@ -73,7 +48,7 @@ class NestedQueryStructuresTest {
     @BeforeAll
     static void start() throws Exception {
         service = new EchoListeners();
-        fixture = new EndpointFixture(List.of(service));
+        fixture = new EndpointFixture(List.of(AwsApi.ELBV2.service(service)));
         elb = fixture.client(ElasticLoadBalancingV2Client.builder());
     }
 

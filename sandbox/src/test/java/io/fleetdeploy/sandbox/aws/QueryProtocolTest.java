@@ -33,7 +33,7 @@ class QueryProtocolTest {
     @BeforeAll
     static void start() throws Exception {
         service = new TestAutoScalingService();
-        fixture = new EndpointFixture(List.of(service));
+        fixture = new EndpointFixture(List.of(AwsApi.AUTO_SCALING.service(service)));
         autoScaling = fixture.client(AutoScalingClient.builder());
     }
 

@@ -33,7 +33,7 @@ class StsServiceTest {
     @BeforeEach
     void start() throws Exception {
         fixture = new EndpointFixture(users -> List.of(new StsService(users, Map.of(GUARDED_ROLE, "ticket-42")),
-                new TestAutoScalingService()));
+                AwsApi.AUTO_SCALING.service(new TestAutoScalingService())));
         sts = fixture.client(StsClient.builder());
     }
 

@@ -16,36 +16,11 @@ import software.amazon.awssdk.services.autoscaling.model.SuspendedProcess;
 import software.amazon.awssdk.services.autoscaling.model.TagDescription;
 
 /** A test-only Auto Scaling: two pages of groups with nested lists, tags and timestamps; records requests. */
-final class TestAutoScalingService implements AwsService {
+final class TestAutoScalingService implements AwsApi.Handler {
 
     static final Instant CREATED = Instant.parse("2024-03-01T10:15:30.250Z");
 
     final AtomicReference<AwsRequest> lastRequest = new AtomicReference<>();
-
-    @Override
-    public String signingName() {
-        return "autoscaling";
-    }
-
-    @Override
-    public Protocol protocol() {
-        return Protocol.QUERY;
-    }
-
-    @Override
-    public String apiVersion() {
-        return "2011-01-01";
-    }
-
-    @Override
-    public String xmlNamespace() {
-        return "http://autoscaling.amazonaws.com/doc/2011-01-01/";
-    }
-
-    @Override
-    public String modelPackage() {
-        return "software.amazon.awssdk.services.autoscaling.model";
-    }
 
     @Override
     public AwsResponse handle(String action, AwsRequest request, CallContext context) throws AwsServiceError {

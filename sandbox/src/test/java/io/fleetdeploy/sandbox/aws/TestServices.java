@@ -47,33 +47,8 @@ final class TestServices {
                 .build();
     }
 
-    static final class Ec2 implements AwsService {
+    static final class Ec2 implements AwsApi.Handler {
         final AtomicReference<AwsRequest> lastRequest = new AtomicReference<>();
-
-        @Override
-        public String signingName() {
-            return "ec2";
-        }
-
-        @Override
-        public Protocol protocol() {
-            return Protocol.EC2_QUERY;
-        }
-
-        @Override
-        public String apiVersion() {
-            return "2016-11-15";
-        }
-
-        @Override
-        public String xmlNamespace() {
-            return "http://ec2.amazonaws.com/doc/2016-11-15/";
-        }
-
-        @Override
-        public String modelPackage() {
-            return "software.amazon.awssdk.services.ec2.model";
-        }
 
         @Override
         public AwsResponse handle(String action, AwsRequest request, CallContext context) throws AwsServiceError {
@@ -85,33 +60,8 @@ final class TestServices {
         }
     }
 
-    static final class Ssm implements AwsService {
+    static final class Ssm implements AwsApi.Handler {
         final AtomicReference<AwsRequest> lastRequest = new AtomicReference<>();
-
-        @Override
-        public String signingName() {
-            return "ssm";
-        }
-
-        @Override
-        public Protocol protocol() {
-            return Protocol.JSON_1_1;
-        }
-
-        @Override
-        public String apiVersion() {
-            return "2014-11-06";
-        }
-
-        @Override
-        public String xmlNamespace() {
-            return "";
-        }
-
-        @Override
-        public String modelPackage() {
-            return "software.amazon.awssdk.services.ssm.model";
-        }
 
         @Override
         public AwsResponse handle(String action, AwsRequest request, CallContext context) throws AwsServiceError {

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fleetdeploy.sandbox.runtime.ListenerProxy.WeightedGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -113,6 +114,14 @@ class ListenerProxyTest {
             assertThat(response.statusCode()).isEqualTo(201);
             assertThat(response.body()).isEqualTo("PUT /orders/7?x=1 hello 127.0.0.1 the body");
             assertThat(response.headers().firstValue("X-Echo")).hasValue("yes");
+
+            try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), listener.port())) {
+                raw.getOutputStream().write(("GET http://elsewhere.invalid/abs?q=1 HTTP/1.1\r\nHost: elsewhere.invalid\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(raw.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as("an absolute request URI keeps its path, never its host")
+                        .startsWith("HTTP/1.1 201").contains("GET /abs?q=1 null");
+            }
         } finally {
             echo.stop(0);
         }

@@ -79,9 +79,14 @@ public final class FleetOperations implements OperationCatalog {
     }
 
     public OperationRecord resume(String operationId, AbortSignal abort) {
-        OperationRecord record = runner.resume(operationId, this, abort).runToEnd();
+        OperationRecord record = resumeSession(operationId, abort).runToEnd();
         markRestored(record);
         return record;
+    }
+
+    /** Takes a persisted operation back (its lease too) for ticking; e.g. a Jenkins step's onResume. */
+    public OperationRunner.Session<?, ?> resumeSession(String operationId, AbortSignal abort) {
+        return runner.resume(operationId, this, abort);
     }
 
     public OperationRunner.Session<?, ?> startRollout(RolloutRequest request, AbortSignal abort) {

@@ -79,13 +79,13 @@ public final class FleetOperations implements OperationCatalog {
     }
 
     public OperationRecord resume(String operationId, AbortSignal abort) {
-        OperationRecord record = resumeSession(operationId, abort).runToEnd();
+        OperationRecord record = startResume(operationId, abort).runToEnd();
         markRestored(record);
         return record;
     }
 
-    /** Takes a persisted operation back (its lease too) for ticking; e.g. a Jenkins step's onResume. */
-    public OperationRunner.Session<?, ?> resumeSession(String operationId, AbortSignal abort) {
+    /** Takes a persisted operation back (its lease too) for a caller that ticks it itself: a Jenkins step after a restart. */
+    public OperationRunner.Session<?, ?> startResume(String operationId, AbortSignal abort) {
         return runner.resume(operationId, this, abort);
     }
 

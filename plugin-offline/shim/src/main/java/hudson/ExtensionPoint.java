@@ -1,0 +1,5 @@
+package hudson;
+
+/** jenkinsci/jenkins core. */
+public interface ExtensionPoint {
+}

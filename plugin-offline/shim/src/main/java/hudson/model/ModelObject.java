@@ -1,0 +1,6 @@
+package hudson.model;
+
+/** jenkinsci/jenkins core. */
+public interface ModelObject {
+    String getDisplayName();
+}

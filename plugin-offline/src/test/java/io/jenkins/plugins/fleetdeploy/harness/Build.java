@@ -1,0 +1,135 @@
+package io.jenkins.plugins.fleetdeploy.harness;
+
+import groovy.lang.Closure;
+import hudson.AbortException;
+import hudson.EnvVars;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jenkinsci.plugins.workflow.steps.Step;
+import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
+
+/** One running build: its Run, log, environment, workspace and the step executions in flight. */
+public final class Build {
+
+    private final TestRun run;
+    private final MaskingLog log = new MaskingLog();
+    private final EnvVars baseEnv;
+    private final Map<String, Object> params;
+    private final Path workspace;
+    private final Duration stepTimeout;
+    private final ThreadLocal<Scope> current;
+    private final Map<HarnessContext, StepExecution> running = new ConcurrentHashMap<>();
+    private volatile Throwable abortCause;
+
+    Build(TestRun run, Map<String, String> env, Map<String, Object> params, Path workspace, Duration stepTimeout) {
+        this.run = run;
+        this.baseEnv = run.getEnvironment(log);
+        this.baseEnv.putAll(env);
+        this.baseEnv.put("WORKSPACE", workspace.toString());
+        this.params = params;
+        this.workspace = workspace;
+        this.stepTimeout = stepTimeout;
+        Scope root = new Scope(null);
+        this.current = ThreadLocal.withInitial(() -> root);
+    }
+
+    public TestRun run() {
+        return run;
+    }
+
+    public MaskingLog log() {
+        return log;
+    }
+
+    Path workspace() {
+        return workspace;
+    }
+
+    Map<String, Object> params() {
+        return params;
+    }
+
+    EnvVars baseEnv() {
+        return baseEnv;
+    }
+
+    Scope scope() {
+        return current.get();
+    }
+
+    void enter(Scope scope) {
+        current.set(scope);
+    }
+
+    EnvVars environment(Scope scope) {
+        EnvVars env = new EnvVars(baseEnv);
+        scope.applyEnv(env);
+        return env;
+    }
+
+    /** Runs a block's code with its scope, then restores the enclosing scope. */
+    Object runBody(Scope scope, Closure<?> body) {
+        Scope outer = current.get();
+        current.set(scope);
+        try {
+            return body.call();
+        } finally {
+            current.set(outer);
+        }
+    }
+
+    /** Starts a step as the Pipeline engine does and waits (bounded) for its outcome. */
+    Object runStep(StepDescriptor descriptor, Step step, Closure<?> body) throws Exception {
+        checkAborted();
+        log.getLogger().println("[Pipeline] " + descriptor.getFunctionName());
+        HarnessContext context = HarnessContext.create(this, current.get(), body, descriptor.getFunctionName());
+        for (Class<?> type : descriptor.getRequiredContext()) {
+            if (context.get(type) == null) {
+                // workflow-step-api's MissingContextVariableException, as a Pipeline shows it
+                throw new IllegalStateException("Required context " + type + " is missing\nPerhaps you forgot to surround the "
+                        + descriptor.getFunctionName() + " step with a step that provides this, such as: node");
+            }
+        }
+        StepExecution execution = step.start(context);
+        running.put(context, execution);
+        try {
+            execution.start();
+            return context.await(stepTimeout);
+        } finally {
+            running.remove(context);
+        }
+    }
+
+    /** What Jenkins does on "Abort": asks every running step to stop. */
+    public void abort() throws Exception {
+        abortCause = new AbortException("Aborted by the test");
+        for (StepExecution execution : running.values()) {
+            execution.stop(abortCause);
+        }
+    }
+
+    /** The status line of the step that owns the context, as the thread dump page shows it. */
+    String statusOf(HarnessContext context) {
+        StepExecution execution = running.get(context);
+        String status = execution != null ? execution.getStatus() : null;
+        return status != null ? status : "(no status)";
+    }
+
+    /** The executions in flight, for tests that serialize one (a controller restart) or stop it. */
+    public Map<HarnessContext, StepExecution> running() {
+        return Map.copyOf(running);
+    }
+
+    boolean aborted() {
+        return abortCause != null;
+    }
+
+    void checkAborted() throws AbortException {
+        if (abortCause != null) {
+            throw new AbortException("Aborted by the test");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.jenkins.plugins.fleetdeploy.harness;
+
+import com.cloudbees.plugins.credentials.Credentials;
+import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import groovy.lang.Binding;
+import groovy.lang.GroovyShell;
+import hudson.AbortException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.codehaus.groovy.control.CompilerConfiguration;
+
+/**
+ * Runs Jenkinsfiles (scripted Pipeline) against the plugin's real Step classes. Credentials go in
+ * the global store, as with JenkinsRule's SystemCredentialsProvider. Not CPS: each step runs on
+ * the calling thread, and a step that returns false from start() is awaited with a deadline.
+ */
+public final class PipelineHarness {
+
+    private final Path root;
+    private final StepRegistry steps = new StepRegistry();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final AtomicInteger builds = new AtomicInteger();
+    private Duration stepTimeout = Duration.ofMinutes(5);
+
+    public PipelineHarness(Path root) {
+        this.root = root;
+        SystemCredentialsProvider.getInstance().getCredentials().clear();
+    }
+
+    public PipelineHarness credentials(Credentials... credentials) {
+        SystemCredentialsProvider.getInstance().getCredentials().addAll(java.util.List.of(credentials));
+        return this;
+    }
+
+    /** Environment every build sees, like global properties on the controller. */
+    public PipelineHarness env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    public PipelineHarness stepTimeout(Duration timeout) {
+        this.stepTimeout = timeout;
+        return this;
+    }
+
+    public StepRegistry steps() {
+        return steps;
+    }
+
+    public BuildResult run(String script) throws Exception {
+        return run(script, Map.of());
+    }
+
+    public BuildResult run(String script, Map<String, Object> params) throws Exception {
+        return start(script, params).result().get();
+    }
+
+    /** Starts a build on its own thread: tests can watch it, abort it, or serialize its steps. */
+    public Running start(String script, Map<String, Object> params) throws IOException {
+        int number = builds.incrementAndGet();
+        Path workspace = Files.createDirectories(root.resolve("workspace-" + number));
+        TestRun run = new TestRun(new TestJob("folder/deploy-shop"), number);
+        Build build = new Build(run, env, params, workspace, stepTimeout);
+        CompletableFuture<BuildResult> result = CompletableFuture.supplyAsync(() -> execute(build, script));
+        return new Running(build, result);
+    }
+
+    private BuildResult execute(Build build, String script) {
+        CompilerConfiguration config = new CompilerConfiguration();
+        config.setScriptBaseClass(PipelineScript.class.getName());
+        Binding binding = new Binding();
+        binding.setVariable("__build", build);
+        binding.setVariable("__steps", steps);
+        PrintStream log = build.log().getLogger();
+        log.println("[Pipeline] Start of Pipeline");
+        String result;
+        Throwable failure = null;
+        try {
+            new GroovyShell(PipelineHarness.class.getClassLoader(), binding, config).evaluate(script, "Jenkinsfile");
+            result = "SUCCESS";
+        } catch (Throwable t) {
+            failure = t;
+            result = build.aborted() ? "ABORTED" : "FAILURE";
+            if (t instanceof AbortException) {
+                log.println("ERROR: " + t.getMessage());
+            } else {
+                StringWriter trace = new StringWriter();
+                t.printStackTrace(new PrintWriter(trace));
+                log.print(trace);
+            }
+        }
+        log.println("[Pipeline] End of Pipeline");
+        log.println("Finished: " + result);
+        return new BuildResult(result, build.log().text(), failure, build.run());
+    }
+
+    /** A build in progress. */
+    public record Running(Build build, CompletableFuture<BuildResult> result) {
+    }
+}

@@ -1,0 +1,283 @@
+package io.jenkins.plugins.fleetdeploy.steps;
+
+import hudson.EnvVars;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import io.fleetdeploy.core.FleetDeployException;
+import io.fleetdeploy.core.aws.AwsFleet;
+import io.fleetdeploy.core.fleet.FleetOperations;
+import io.fleetdeploy.core.operation.AbortSignal;
+import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.OperationRecord;
+import io.fleetdeploy.core.operation.OperationRunner;
+import io.fleetdeploy.core.operation.OperationStatus;
+import io.fleetdeploy.core.operation.Sleeper;
+import io.jenkins.plugins.fleetdeploy.FleetConnection;
+import io.jenkins.plugins.fleetdeploy.FleetOperationRecord;
+import io.jenkins.plugins.fleetdeploy.FleetSettings;
+import io.jenkins.plugins.fleetdeploy.FleetSummaryAction;
+import io.jenkins.plugins.fleetdeploy.ListenerProgress;
+import io.jenkins.plugins.fleetdeploy.StepFailures;
+import hudson.AbortException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import jenkins.util.Timer;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
+
+/**
+ * A drain, rollout or traffic switch run the way workflow-basic-steps' SleepStep waits: no thread
+ * is held between polls. The engine's operation is ticked from {@link Timer}; its state and undo
+ * log live in the bucket, and this execution keeps (in non-transient fields, saved with the
+ * Pipeline) only what it needs to find it again: the operation id and the settings. After a
+ * controller restart {@link #onResume()} takes the operation back and goes on; {@link #stop}
+ * asks the engine to abort, which replays the undo log before the step ends.
+ */
+abstract class FleetOperationExecution extends StepExecution {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOGGER = Logger.getLogger(FleetOperationExecution.class.getName());
+
+    private final String stepName;
+    private final String target;
+    private final String release;
+    private final FleetSettings settings;
+    private final long startedMillis;
+    private volatile String operationId;
+    private volatile String stopReason;
+
+    private transient volatile Live live;
+    private transient volatile ScheduledFuture<?> task;
+
+    FleetOperationExecution(StepContext context, String stepName, String target, String release, FleetSettings settings) {
+        super(context);
+        this.stepName = stepName;
+        this.target = target;
+        this.release = release;
+        this.settings = settings;
+        this.startedMillis = System.currentTimeMillis();
+    }
+
+    /** Checks the step's arguments without AWS; called in start(), before anything is contacted. */
+    abstract void validate();
+
+    /** Validates against the fleet and starts the engine's operation (takes the lease, persists it; changes nothing yet). */
+    abstract OperationRunner.Session<?, ?> begin(FleetOperations operations, AbortSignal abort);
+
+    /** How often the step looks at the fleet; the engine's default is 5 seconds. */
+    abstract Duration pollInterval();
+
+    @Override
+    public final boolean start() throws Exception {
+        try {
+            validate();
+        } catch (FleetDeployException e) {
+            record("FAILED", e.getMessage());
+            throw StepFailures.abort(e);
+        }
+        schedule(Duration.ZERO, this::open);
+        return false;
+    }
+
+    @Override
+    public final void onResume() {
+        if (operationId == null) {
+            getContext().onFailure(new AbortException("Jenkins restarted before " + stepName + " on " + target
+                    + " had started its operation; nothing in the fleet was changed by it. Run the build again."));
+            return;
+        }
+        schedule(Duration.ZERO, this::reopen);
+    }
+
+    @Override
+    public final void stop(Throwable cause) throws Exception {
+        stopReason = "aborted in Jenkins: " + cause;
+        Live current = live;
+        if (current == null || operationId == null) {
+            cancelTask();
+            close();
+            getContext().onFailure(cause);
+            return;
+        }
+        current.abort.request(stopReason);
+        // Tick at once: the undo log is replayed by the ticks that follow, and then the step fails.
+        cancelTask();
+        schedule(Duration.ZERO, this::tick);
+    }
+
+    @Override
+    public final String getStatus() {
+        Live current = live;
+        if (operationId == null) {
+            return "starting " + stepName + " on " + target;
+        }
+        if (current == null) {
+            return "taking back operation " + operationId + " after a restart";
+        }
+        OperationRecord record = current.session.record();
+        String waiting = record.waitingFor() != null ? ", waiting for " + record.waitingFor() : "";
+        return stepName + " " + operationId + ": " + record.status().name().toLowerCase() + waiting;
+    }
+
+    /** The engine operation's id once it started (for tests and the summary). */
+    final String operationId() {
+        return operationId;
+    }
+
+    private void open() {
+        try {
+            Live opened = connect();
+            OperationRunner.Session<?, ?> session = begin(opened.fleet.operations(), opened.abort);
+            live = opened.with(session);
+            operationId = session.id();
+            getContext().saveState();
+            tick();
+        } catch (Exception e) {
+            fail(e);
+        }
+    }
+
+    private void reopen() {
+        try {
+            Live opened = connect();
+            if (stopReason != null) {
+                opened.abort.request(stopReason);
+            }
+            live = opened.with(opened.fleet.operations().startResume(operationId, opened.abort));
+            log("taken back after a controller restart: " + operationId);
+            tick();
+        } catch (Exception e) {
+            fail(e);
+        }
+    }
+
+    private synchronized void tick() {
+        Live current = live;
+        if (current == null || current.session == null) {
+            return;
+        }
+        try {
+            Duration wait = current.session.tick();
+            if (wait == null) {
+                finish(current);
+            } else {
+                schedule(wait, this::tick);
+            }
+        } catch (Exception e) {
+            fail(e);
+        }
+    }
+
+    private void finish(Live current) throws IOException {
+        OperationRecord record = current.session.record();
+        current.fleet.operations().markRestored(record);
+        close();
+        String detail = record.message() != null ? record.message() : record.status().name();
+        if (record.status() == OperationStatus.SUCCEEDED) {
+            record("SUCCEEDED", operationId + ": " + detail);
+            getContext().onSuccess(result(record));
+            return;
+        }
+        record(record.status().name(), operationId + ": " + detail);
+        getContext().onFailure(new AbortException(stepName + " on " + target + " ended " + record.status()
+                + " (operation " + operationId + "): " + detail));
+    }
+
+    private void fail(Exception e) {
+        close();
+        try {
+            record("FAILED", e.getMessage());
+        } catch (IOException x) {
+            e.addSuppressed(x);
+        }
+        getContext().onFailure(e instanceof FleetDeployException f ? StepFailures.abort(f) : e);
+    }
+
+    private Map<String, Object> result(OperationRecord record) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("operationId", record.id());
+        out.put("group", record.group());
+        out.put("status", record.status().name());
+        out.put("message", record.message());
+        out.put("changes", record.undo().size());
+        return out;
+    }
+
+    private Live connect() throws IOException, InterruptedException {
+        StepContext context = getContext();
+        Run<?, ?> run = context.get(Run.class);
+        TaskListener listener = context.get(TaskListener.class);
+        EnvVars env = context.get(EnvVars.class);
+        FleetConnection connection = FleetConnection.open(settings, run, env);
+        try {
+            AbortSignal abort = new AbortSignal();
+            String holder = env.get("BUILD_URL") != null ? env.get("BUILD_URL") : run.getExternalizableId();
+            AwsFleet fleet = new AwsFleet(connection.aws(), connection.layout(),
+                    new AwsFleet.Options(holder, pollInterval(), LeaseOptions.defaults(), settings.getEndpoint(), null),
+                    Clock.systemUTC(), Sleeper.interruptibleBy(abort), new ListenerProgress(listener));
+            return new Live(connection, fleet, abort, null);
+        } catch (RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    private void schedule(Duration delay, Runnable work) {
+        task = Timer.get().schedule(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOGGER.log(Level.WARNING, stepName + " on " + target, e);
+                fail(e);
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTask() {
+        ScheduledFuture<?> t = task;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    private void close() {
+        Live current = live;
+        live = null;
+        if (current != null) {
+            current.fleet.close();
+            current.connection.close();
+        }
+    }
+
+    private void record(String outcome, String detail) throws IOException {
+        try {
+            FleetSummaryAction.record(getContext().get(Run.class), new FleetOperationRecord(stepName, target, release,
+                    outcome, detail, startedMillis, System.currentTimeMillis() - startedMillis, List.of()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void log(String line) {
+        try {
+            getContext().get(TaskListener.class).getLogger().println("[fleet-deploy] " + line);
+        } catch (IOException | InterruptedException e) {
+            LOGGER.log(Level.FINE, "no log for " + stepName, e);
+        }
+    }
+
+    /** What exists only in memory: clients and the engine session, rebuilt after a restart. */
+    private record Live(FleetConnection connection, AwsFleet fleet, AbortSignal abort, OperationRunner.Session<?, ?> session) {
+        Live with(OperationRunner.Session<?, ?> newSession) {
+            return new Live(connection, fleet, abort, newSession);
+        }
+    }
+}

@@ -29,6 +29,9 @@ import software.amazon.awssdk.core.exception.SdkException;
             SwitchTrafficCommand.class,
             ResumeCommand.class,
             OperationsCommand.class,
+            SandboxCommand.class,
+            MigrateCommand.class,
+            SchemaKeyCommand.class,
         })
 public final class FleetDeployCli {
 

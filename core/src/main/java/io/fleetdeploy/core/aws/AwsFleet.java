@@ -58,11 +58,13 @@ public final class AwsFleet implements AutoCloseable {
         AutoScalingGroups groups = new AutoScalingGroups(autoScaling);
         Elbv2Traffic traffic = new Elbv2Traffic(elbv2);
         S3FleetRecords records = new S3FleetRecords(s3, releases, runnerSettings.holder());
-        SsmCommands commands = new SsmCommands(ssm, new SsmCommands.AgentSettings(layout, options.agentS3Endpoint(), options.agentHome()),
-                clock, sleeper, Duration.ofSeconds(1));
         S3Leases leases = new S3Leases(s3, layout, clock, sleeper);
         OperationRunner runner = new OperationRunner(store, leases, clock, sleeper, progress, runnerSettings);
-        FleetEffects effects = new FleetEffects(groups, traffic, commands, records, records, clock, sleeper,
+        // Long effects (SSM install, waiting for a pull group to come back) keep the lease alive while they wait.
+        Sleeper heartbeating = runner.heartbeatingSleeper();
+        SsmCommands commands = new SsmCommands(ssm, new SsmCommands.AgentSettings(layout, options.agentS3Endpoint(), options.agentHome()),
+                clock, heartbeating, Duration.ofSeconds(1));
+        FleetEffects effects = new FleetEffects(groups, traffic, commands, records, records, clock, heartbeating,
                 Duration.ofMinutes(5), Duration.ofMinutes(10), progress);
         this.operations = new FleetOperations(groups, traffic, records, records, effects, runner, store, clock);
     }

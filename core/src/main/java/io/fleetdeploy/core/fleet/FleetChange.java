@@ -122,10 +122,14 @@ public sealed interface FleetChange extends Mutation {
         }
     }
 
-    /** @param previousVersion what the instances ran before; null: nothing to go back to */
-    record Install(String group, List<String> instanceIds, String version, String previousVersion) implements FleetChange {
+    /**
+     * @param previousVersion what the instances ran before; null: nothing to go back to
+     * @param timeout         bound of the SSM command; null: the effects' default
+     */
+    record Install(String group, List<String> instanceIds, String version, String previousVersion, java.time.Duration timeout)
+            implements FleetChange {
         public Mutation inverse() {
-            return previousVersion == null ? null : new Install(group, instanceIds, previousVersion, version);
+            return previousVersion == null ? null : new Install(group, instanceIds, previousVersion, version, timeout);
         }
 
         public String describe() {

@@ -81,7 +81,7 @@ public final class FleetEffects implements Effects {
         } else if (change instanceof FleetChange.Install c) {
             List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat"));
             if (!ids.isEmpty()) {
-                commands.install(c.group(), ids, c.version(), commandTimeout);
+                commands.install(c.group(), ids, c.version(), c.timeout() != null ? c.timeout() : commandTimeout);
             }
         }
     }

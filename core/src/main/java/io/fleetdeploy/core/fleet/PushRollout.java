@@ -93,7 +93,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             case STANDBY -> standby(s, seen, group, now);
             case WAIT_STANDBY -> waitStandby(s, seen, now);
             case INSTALL -> Transition.act(s.with(Phase.EXIT_STANDBY, now), null,
-                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion()));
+                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout()));
             case EXIT_STANDBY -> Transition.act(s.with(Phase.HEALTH, now), null,
                     new FleetChange.ExitStandby(r.group(), s.current()));
             case HEALTH -> health(s, seen, now);

@@ -29,6 +29,8 @@ public final class OperationRunner {
     private final Sleeper sleeper;
     private final ProgressListener progress;
     private final RunnerSettings settings;
+    /** The session whose lease {@link #heartbeat()} renews: long effects (an SSM install) call it while they wait. */
+    private volatile Session<?, ?> active;
 
     public OperationRunner(OperationStore store, S3Leases leases, Clock clock, Sleeper sleeper,
                            ProgressListener progress, RunnerSettings settings) {
@@ -72,6 +74,25 @@ public final class OperationRunner {
         store.save(record);
         progress.info("[" + record.id() + "] resumed by " + settings.holder() + " (" + record.status() + ").");
         return new Session<>(definition, catalog.effects(), record, lease, abort);
+    }
+
+    /**
+     * Renews the running session's lease when due. Effects that wait long (an SSM install bounded
+     * by minutes) sleep through {@link #heartbeatingSleeper()} so the lease does not expire under them.
+     */
+    public void heartbeat() {
+        Session<?, ?> session = active;
+        if (session != null) {
+            session.renewLeaseIfDue();
+        }
+    }
+
+    /** The runner's sleeper, renewing the running session's lease before every sleep. */
+    public Sleeper heartbeatingSleeper() {
+        return duration -> {
+            heartbeat();
+            sleeper.sleep(duration);
+        };
     }
 
     private static String newId(String kind, String group, Instant now) {
@@ -136,6 +157,7 @@ public final class OperationRunner {
             if (record.status().isFinal()) {
                 return null;
             }
+            active = this;
             if (abort.isRequested() && record.status() == OperationStatus.RUNNING) {
                 String why = "Aborted (" + (abort.reason() == null ? "abort requested" : abort.reason()) + ")";
                 record = record.withStatus(OperationStatus.ABORTING, why, clock.instant());
@@ -250,7 +272,7 @@ public final class OperationRunner {
             }
         }
 
-        private void renewLeaseIfDue() {
+        void renewLeaseIfDue() {
             Duration ttl = settings.lease().ttl();
             if (Duration.between(leaseRenewedAt, clock.instant()).compareTo(ttl.dividedBy(3)) >= 0) {
                 try {

@@ -7,6 +7,7 @@ import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.aws.AwsClients;
 import io.fleetdeploy.core.aws.AwsSettings;
+import io.fleetdeploy.core.aws.MultipartClient;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -66,13 +68,13 @@ public final class Releases implements AutoCloseable {
     private static final String BUNDLE = "bundle.tar.gz";
 
     private final S3Client s3;
-    private final Supplier<S3AsyncClient> multipartSource;
+    private final Supplier<MultipartClient> multipartSource;
     private final S3Layout layout;
     private final Clock clock;
     private final ProgressListener progress;
     private final S3Failures failures;
     private final boolean ownsClients;
-    private S3AsyncClient multipart;
+    private MultipartClient ownedMultipart;
     private S3TransferManager transfers;
 
     /**
@@ -81,10 +83,11 @@ public final class Releases implements AutoCloseable {
      * @param multipart an async client with multipart enabled ({@link AwsClients#s3Multipart}); bundles go up through it
      */
     public Releases(S3Client s3, S3AsyncClient multipart, S3Layout layout, Clock clock, ProgressListener progress) {
-        this(s3, () -> multipart, layout, clock, progress, false);
+        this(s3, null, layout, clock, progress, false);
+        this.transfers = S3TransferManager.builder().s3Client(multipart).build();
     }
 
-    private Releases(S3Client s3, Supplier<S3AsyncClient> multipartSource, S3Layout layout, Clock clock,
+    private Releases(S3Client s3, Supplier<MultipartClient> multipartSource, S3Layout layout, Clock clock,
                      ProgressListener progress, boolean ownsClients) {
         this.s3 = s3;
         this.multipartSource = multipartSource;
@@ -101,13 +104,14 @@ public final class Releases implements AutoCloseable {
      * bundle is uploaded.
      */
     public static Releases connect(AwsSettings settings, S3Layout layout, ProgressListener progress) {
-        return new Releases(AwsClients.s3(settings), () -> AwsClients.s3Multipart(settings), layout, Clock.systemUTC(), progress, true);
+        return new Releases(AwsClients.s3(settings), () -> MultipartClient.create(settings, AwsClients.DEFAULT_PART_SIZE),
+                layout, Clock.systemUTC(), progress, true);
     }
 
     private synchronized S3TransferManager transfers() {
         if (transfers == null) {
-            multipart = multipartSource.get();
-            transfers = S3TransferManager.builder().s3Client(multipart).build();
+            ownedMultipart = multipartSource.get();
+            transfers = S3TransferManager.builder().s3Client(ownedMultipart.client()).build();
         }
         return transfers;
     }
@@ -125,6 +129,8 @@ public final class Releases implements AutoCloseable {
      */
     public PublishResult publish(PublishRequest request) {
         request.validate();
+        // Starting the upload client (an event loop, many classes) takes seconds: do it while the bundle is hashed.
+        CompletableFuture<?> warmUp = CompletableFuture.runAsync(this::transfers).exceptionally(failure -> null); // an upload reports it
         Path bundle = request.path();
         Path packed = null;
         try {
@@ -148,6 +154,7 @@ public final class Releases implements AutoCloseable {
             throw FleetDeployException.invalidInput("Could not read " + bundle + ": " + e.getMessage(),
                     "Check that the path is readable and the disk has room for the packed bundle.");
         } finally {
+            warmUp.join();
             if (packed != null) {
                 deleteQuietly(packed);
             }
@@ -601,8 +608,8 @@ public final class Releases implements AutoCloseable {
             transfers.close();
         }
         if (ownsClients) {
-            if (multipart != null) {
-                multipart.close();
+            if (ownedMultipart != null) {
+                ownedMultipart.close();
             }
             s3.close();
         }

@@ -196,6 +196,22 @@ class FleetOperationsTest {
     }
 
     @Test
+    void anOperationWhoseLeaseWasForcedAwayStopsChangingTheGroup() {
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-001")) {
+                leases.acquire("web", "operator@bastion", "manual-1", new LeaseOptions(null, null, true), ProgressListener.NONE);
+                clock.advance(Duration.ofMinutes(1)); // the next tick's heartbeat is due
+            }
+        };
+        OperationRecord done = operations("ci#11").rollout(push(66, null), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.HALTED);
+        assertThat(done.message()).contains("now held by operator@bastion");
+        int callsAtHalt = fleet.calls.size();
+        assertThat(fleet.calls.get(callsAtHalt - 1)).startsWith("install 2.0 [i-001");
+        assertThat(leases.read("web")).get().extracting(l -> l.holder()).isEqualTo("operator@bastion");
+    }
+
+    @Test
     void invalidInputIsRefusedBeforeAnyChange() {
         FleetOperations ops = operations("x");
         assertThatThrownBy(() -> ops.rollout(new RolloutRequest("nope", "2.0", null, null, null, null, 50, false, null, null,

@@ -80,7 +80,7 @@ class TransitionsTest {
         Transition<PushRollout.State> next = push.next(t.state(), i1Gone, T0.plusSeconds(10));
         assertThat(next.state().phase()).isEqualTo(PushRollout.Phase.INSTALL);
         assertThat(push.next(next.state(), i1Gone, T0.plusSeconds(11)).actions())
-                .containsExactly(new FleetChange.Install("web", List.of("i-2"), "2.0", "1.0"));
+                .containsExactly(new FleetChange.Install("web", List.of("i-2"), "2.0", "1.0", Duration.ofMinutes(10)));
     }
 
     @Test

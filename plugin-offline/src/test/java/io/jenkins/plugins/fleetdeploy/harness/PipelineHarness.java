@@ -113,6 +113,31 @@ public final class PipelineHarness {
         return new BuildResult(result, build.log().text(), failure, build.run());
     }
 
+    /**
+     * A step's execution made as the Pipeline engine makes it (bound from arguments, given a
+     * context), but not started: for tests of stop(), serialization and onResume().
+     */
+    public StepUnderTest prepare(String functionName, Map<String, Object> arguments, Object... contextObjects) throws Exception {
+        Path workspace = Files.createDirectories(root.resolve("workspace-" + builds.incrementAndGet()));
+        Build build = new Build(new TestRun(new TestJob("folder/deploy-shop"), builds.get()), env, Map.of(), workspace,
+                stepTimeout, java.util.Set.of());
+        Scope scope = new Scope(null);
+        for (Object o : contextObjects) {
+            scope.withContext(o);
+        }
+        org.jenkinsci.plugins.workflow.steps.StepDescriptor d = steps.byFunctionName(functionName);
+        org.jenkinsci.plugins.workflow.steps.Step step = StepBinder.instantiate(d.clazz.asSubclass(org.jenkinsci.plugins.workflow.steps.Step.class), arguments);
+        HarnessContext context = HarnessContext.create(build, scope, null, functionName);
+        return new StepUnderTest(build, context, step.start(context));
+    }
+
+    /** A prepared step: its build (log, run), its context (outcome) and its execution. */
+    public record StepUnderTest(Build build, HarnessContext context, org.jenkinsci.plugins.workflow.steps.StepExecution execution) {
+        public Object outcome(Duration timeout) throws Exception {
+            return context.await(timeout);
+        }
+    }
+
     /** A build in progress. */
     public record Running(Build build, CompletableFuture<BuildResult> result) {
     }

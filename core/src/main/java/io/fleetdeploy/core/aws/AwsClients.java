@@ -1,10 +1,17 @@
 package io.fleetdeploy.core.aws;
 
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 
 /**
  * Builds AWS SDK v2 clients from {@link AwsSettings}, the same way for every service: region,
@@ -33,11 +40,50 @@ public final class AwsClients {
                 .build();
     }
 
+    /** Part size of multipart uploads when none is given: big enough for few requests, small enough to run many in parallel. */
+    public static final long DEFAULT_PART_SIZE = 16L * 1024 * 1024;
+
     /** An async S3 client with the SDK's own multipart support turned on, for large uploads. */
     public static S3AsyncClient s3Multipart(AwsSettings settings) {
-        return configure(S3AsyncClient.builder(), settings)
+        return s3Multipart(settings, DEFAULT_PART_SIZE);
+    }
+
+    /**
+     * An async S3 client with the SDK's own multipart support: objects of at least {@code partSizeBytes}
+     * go up as parallel parts of that size (S3's minimum is 5 MiB).
+     */
+    public static S3AsyncClient s3Multipart(AwsSettings settings, long partSizeBytes) {
+        return s3Multipart(settings, partSizeBytes, null);
+    }
+
+    /** As {@link #s3Multipart(AwsSettings, long)} over the given HTTP client (which the caller closes); null: the SDK's own. */
+    public static S3AsyncClient s3Multipart(AwsSettings settings, long partSizeBytes, SdkAsyncHttpClient http) {
+        S3AsyncClientBuilder builder = configure(S3AsyncClient.builder(), settings)
                 .forcePathStyle(settings.endpoint() != null)
                 .multipartEnabled(true)
-                .build();
+                .multipartConfiguration(m -> m.thresholdInBytes(partSizeBytes).minimumPartSizeInBytes(partSizeBytes));
+        if (http != null) {
+            builder.httpClient(http);
+        }
+        if (settings.endpoint() != null) {
+            builder.overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)
+                    .addExecutionInterceptor(new OmitMultipartObjectSize()));
+        }
+        return builder.build();
+    }
+
+    /**
+     * S3-compatible stores (S3Proxy, hence the sandbox) answer 501 NotImplemented to the optional
+     * {@code x-amz-mp-object-size} header the SDK sends with CompleteMultipartUpload. It is only
+     * an extra size check, so it is left out when an endpoint override is set; AWS S3 keeps it.
+     */
+    private static final class OmitMultipartObjectSize implements ExecutionInterceptor {
+        @Override
+        public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context, ExecutionAttributes attributes) {
+            if (context.request() instanceof CompleteMultipartUploadRequest) {
+                return context.httpRequest().toBuilder().removeHeader("x-amz-mp-object-size").build();
+            }
+            return context.httpRequest();
+        }
     }
 }

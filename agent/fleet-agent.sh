@@ -1,0 +1,605 @@
+#!/bin/sh
+# fleet-agent: installs fleet-deploy releases on this instance (see agent/README.md).
+#
+#   fleet-agent.sh install <version> | poll | rollback | status | current
+#
+# Portable POSIX sh; needs the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
+# Exit codes: 0 done, 1 the release failed here and was undone, 2 bad usage or input (nothing
+# touched, also a missing tool), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
+
+set -u
+umask 022
+# Byte semantics for the name checks below, whatever locale the caller has.
+LC_ALL=C
+export LC_ALL
+# cd must not print (CDPATH) when its output is captured.
+unset CDPATH
+# The AWS CLI v2 would otherwise page its output through less on a terminal.
+AWS_PAGER=
+export AWS_PAGER
+
+EX_FAILED=1
+EX_USAGE=2
+EX_S3=3
+EX_LOCKED=4
+EX_DISK=5
+
+PROG=fleet-agent
+
+# --- messages --------------------------------------------------------------------------------
+
+# The last line a caller sees: what failed and what was left.
+die() { # <exit code> <message>
+    printf '%s: %s\n' "$PROG" "$2" >&2
+    exit "$1"
+}
+
+say() {
+    printf '%s: %s\n' "$PROG" "$*" >&2
+}
+
+usage() {
+    die "$EX_USAGE" "usage: fleet-agent.sh install <version> | poll | rollback | status | current (nothing was changed)"
+}
+
+# --- input checks ----------------------------------------------------------------------------
+
+# The same rule as io.fleetdeploy.core.Names: [A-Za-z0-9][A-Za-z0-9._-]{0,127}, no "..".
+is_safe_name() {
+    case $1 in
+        '' | *..* | [!A-Za-z0-9]* | *[!A-Za-z0-9._-]*) return 1 ;;
+    esac
+    [ "${#1}" -le 128 ]
+}
+
+require_safe() { # <what> <value>
+    is_safe_name "$2" || die "$EX_USAGE" "refused $1 '$(printf '%s' "$2" | tr -c 'A-Za-z0-9._-' '?' | cut -c1-64)': it must match [A-Za-z0-9][A-Za-z0-9._-]{0,127} without '..'; nothing was changed"
+}
+
+require_count() { # <variable name> <value>
+    case $2 in
+        '' | *[!0-9]* | 0*) die "$EX_USAGE" "refused $1='$2': it must be a positive whole number; nothing was changed" ;;
+    esac
+}
+
+require_env() { # <variable name>...
+    for _name in "$@"; do
+        eval "_value=\${$_name-}"
+        [ -n "$_value" ] || die "$EX_USAGE" "$_name is not set; nothing was changed"
+    done
+}
+
+check_remote_settings() {
+    require_env FLEET_BUCKET FLEET_APP FLEET_GROUP FLEET_INSTANCE_ID
+    case $FLEET_BUCKET in
+        *[!a-z0-9.-]*) die "$EX_USAGE" "refused FLEET_BUCKET: a bucket name has only a-z, 0-9, '.' and '-'; nothing was changed" ;;
+    esac
+    require_safe FLEET_APP "$FLEET_APP"
+    require_safe FLEET_GROUP "$FLEET_GROUP"
+    require_safe FLEET_INSTANCE_ID "$FLEET_INSTANCE_ID"
+    PREFIX=${FLEET_PREFIX-}
+    while :; do
+        case $PREFIX in
+            /*) PREFIX=${PREFIX#/} ;;
+            */) PREFIX=${PREFIX%/} ;;
+            *) break ;;
+        esac
+    done
+    case $PREFIX in
+        *..* | *[!A-Za-z0-9._/-]*) die "$EX_USAGE" "refused FLEET_PREFIX: only A-Za-z0-9 . _ - and '/' without '..'; nothing was changed" ;;
+    esac
+    APP_ROOT=${PREFIX:+$PREFIX/}$FLEET_APP
+    AWS=${FLEET_AWS:-aws}
+}
+
+require_tools() {
+    for _tool in "$AWS" sha256sum tar gzip timeout readlink awk sed; do
+        command -v "$_tool" >/dev/null 2>&1 ||
+            die "$EX_USAGE" "cannot find '$_tool' (fleet-agent needs it); nothing was changed"
+    done
+}
+
+# --- FLEET_HOME layout ----------------------------------------------------------------------
+#   current            symlink to releases/<version>, switched by rename
+#   releases/<v>/      unpacked bundles
+#   .fleet/            agent state: previous, history, <v>.sha256, etags, last status, lock
+
+init_home() {
+    HOME_DIR=${FLEET_HOME:-.}
+    [ -d "$HOME_DIR" ] || die "$EX_DISK" "FLEET_HOME '$HOME_DIR' is not a directory; nothing was changed"
+    HOME_DIR=$(cd "$HOME_DIR" && pwd -P) || die "$EX_DISK" "cannot enter FLEET_HOME; nothing was changed"
+    STATE=$HOME_DIR/.fleet
+    HOOK_LOG=$STATE/hooks.log
+    RELEASES=$HOME_DIR/releases
+    CURRENT=$HOME_DIR/current
+}
+
+current_version() {
+    [ -L "$CURRENT" ] || return 0
+    _target=$(readlink "$CURRENT") || return 0
+    printf '%s\n' "${_target##*/}"
+}
+
+previous_version() {
+    [ -f "$STATE/previous" ] && cat "$STATE/previous"
+    return 0
+}
+
+# "current still points at 1.0" / "no release is current", for messages.
+describe_current() {
+    _cur=$(current_version)
+    if [ -n "$_cur" ]; then
+        printf 'current still points at %s' "$_cur"
+    else
+        printf 'no release is current'
+    fi
+}
+
+# A release is on disk when its directory is in place and its verified checksum is recorded.
+release_on_disk() {
+    [ -d "$RELEASES/$1" ] && [ -s "$STATE/$1.sha256" ]
+}
+
+# --- lock: one run at a time per FLEET_HOME --------------------------------------------------
+
+LOCK_HELD=
+WORK=
+
+cleanup() {
+    [ -n "$WORK" ] && rm -rf "$WORK"
+    [ -n "$LOCK_HELD" ] && rm -rf "$LOCK_HELD"
+    return 0
+}
+
+acquire_lock() {
+    mkdir -p "$STATE" "$RELEASES" || die "$EX_DISK" "cannot create $STATE or $RELEASES; nothing was changed"
+    _lock=$STATE/lock
+    _wait=$LOCK_WAIT
+    _waited=0
+    while ! mkdir "$_lock" 2>/dev/null; do
+        _owner=$(cat "$_lock/pid" 2>/dev/null)
+        case $_owner in
+            '' | *[!0-9]*) ;; # being created right now: wait for the owner to write its pid
+            *)
+                if ! kill -0 "$_owner" 2>/dev/null && break_stale_lock "$_lock" "$_owner"; then
+                    continue
+                fi
+                ;;
+        esac
+        if [ "$_waited" -ge "$_wait" ]; then
+            die "$EX_LOCKED" "another fleet-agent run (pid ${_owner:-unknown}) still holds $_lock after ${_wait}s; nothing was changed, $(describe_current); retry later, or remove $_lock if no fleet-agent is running"
+        fi
+        sleep 1
+        _waited=$((_waited + 1))
+    done
+    LOCK_HELD=$_lock
+    echo "$$" >"$_lock/pid" || die "$EX_DISK" "cannot write $_lock/pid; nothing was changed"
+    # scratch of runs that were killed: no one else can be using it while we hold the lock
+    rm -rf "$STATE"/tmp.* "$STATE"/lock.stale.* "$HOME_DIR"/.current.*
+}
+
+# Moves a dead run's lock aside under a name of our own, so that two runs breaking the same
+# stale lock cannot both win; puts it back if it turned out to belong to a live run after all.
+# Returns non-zero when it did not remove the lock, so that the caller's bounded wait goes on.
+break_stale_lock() { # <lock dir> <dead pid>
+    _aside=$1.stale.$$
+    rm -rf "$_aside"
+    mv -T "$1" "$_aside" 2>/dev/null || return 1
+    if [ "$(cat "$_aside/pid" 2>/dev/null)" = "$2" ]; then
+        say "removed the stale lock of pid $2, which is no longer running"
+        rm -rf "$_aside"
+        return 0
+    fi
+    mv -T "$_aside" "$1" 2>/dev/null || rm -rf "$_aside"
+    return 1
+}
+
+# A scratch directory inside FLEET_HOME, so that the final rename stays on one file system.
+make_work_dir() {
+    WORK=$STATE/tmp.$$
+    rm -rf "$WORK"
+    mkdir "$WORK" || die "$EX_DISK" "cannot create $WORK; nothing was changed, $(describe_current)"
+}
+
+# --- JSON without jq ---------------------------------------------------------------------------
+
+# Prints the value of one field of a JSON document (Jackson output, one line or pretty-printed).
+# Nested fields are addressed with dots: "previous.version". Arrays are skipped.
+json_get() { # <file> <path>
+    awk -v want="$2" '
+        { doc = doc $0 "\n" }
+        END {
+            n = length(doc); i = 1; depth = 0; key = ""; expect_key = 0
+            while (i <= n) {
+                c = substr(doc, i, 1)
+                if (c == "\"") {
+                    s = ""; i++
+                    while (i <= n) {
+                        c = substr(doc, i, 1)
+                        if (c == "\\") {
+                            e = substr(doc, i + 1, 1); i += 2
+                            if (e == "n") s = s "\n"; else if (e == "t") s = s "\t"
+                            else if (e == "r") s = s "\r"; else if (e == "b" || e == "f") s = s " "
+                            else if (e == "u") { s = s "\\u" substr(doc, i, 4); i += 4 }
+                            else s = s e
+                            continue
+                        }
+                        if (c == "\"") break
+                        s = s c; i++
+                    }
+                    i++
+                    if (kind[depth] == "o" && expect_key) { key = s; expect_key = 0; continue }
+                    if (kind[depth] == "o" && path[depth] key == want) { print s; exit }
+                    continue
+                }
+                if (c == "{" || c == "[") {
+                    parent = (depth == 0) ? "" : path[depth] key "."
+                    depth++; kind[depth] = (c == "{") ? "o" : "a"
+                    path[depth] = (kind[depth - 1] == "a") ? "\001" : parent
+                    expect_key = (c == "{"); key = ""; i++; continue
+                }
+                if (c == "}" || c == "]") { depth--; key = ""; i++; continue }
+                if (c == ",") { if (kind[depth] == "o") expect_key = 1; i++; continue }
+                if (c == ":" || c == " " || c == "\t" || c == "\n" || c == "\r") { i++; continue }
+                # a bare literal: number, true, false or null
+                lit = ""
+                while (i <= n) {
+                    c = substr(doc, i, 1)
+                    if (c == "," || c == "}" || c == "]" || c == " " || c == "\n" || c == "\r" || c == "\t") break
+                    lit = lit c; i++
+                }
+                if (kind[depth] == "o" && path[depth] key == want && lit != "null") { print lit; exit }
+            }
+        }' "$1"
+}
+
+# A JSON string literal of $1: quotes and backslashes escaped, control characters as spaces.
+json_str() {
+    printf '"%s"' "$(printf '%s' "$1" | tr '\001-\037' ' ' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+}
+
+# --- S3 through the AWS CLI -------------------------------------------------------------------
+
+s3api() { # <operation> <args...>; stderr of the CLI goes to $WORK/aws.err
+    "$AWS" ${FLEET_S3_ENDPOINT:+--endpoint-url "$FLEET_S3_ENDPOINT"} --output json s3api "$@" 2>"$WORK/aws.err"
+}
+
+# The CLI's own error line, for messages (it names the operation and the S3 error code, never keys).
+aws_error() {
+    _err=$(grep -v '^[[:space:]]*$' "$WORK/aws.err" 2>/dev/null | tail -n 1 | cut -c1-300)
+    printf '%s' "${_err:-the AWS CLI ($AWS) failed without a message}"
+}
+
+s3_uri() {
+    printf 's3://%s/%s' "$FLEET_BUCKET" "$1"
+}
+
+# --- hooks -----------------------------------------------------------------------------------
+
+HOOK_ERROR=
+
+# Runs releases/<version>/hooks/<name> if the bundle has it, bounded by FLEET_HOOK_TIMEOUT.
+# Hook output goes to .fleet/hooks.log, not to the agent's stdout or stderr: a daemon that a start
+# hook leaves running would otherwise hold the caller's pipes (SSM, a CI step) open until it dies.
+run_hook() { # <version> <name> <previous version>
+    _dir=$RELEASES/$1
+    _hook=$_dir/hooks/$2
+    [ -f "$_hook" ] || return 0
+    say "running hook $2 of $1 (output in $HOOK_LOG)"
+    if [ -f "$HOOK_LOG" ] && [ "$(($(wc -c <"$HOOK_LOG")))" -gt 1048576 ]; then
+        mv -f "$HOOK_LOG" "$HOOK_LOG.1"
+    fi
+    printf '== %s hook %s of %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$1" >>"$HOOK_LOG"
+    if [ -x "$_hook" ]; then
+        set -- "$1" "$2" "$3" "$_hook"
+    else
+        set -- "$1" "$2" "$3" sh "$_hook"
+    fi
+    _version=$1 _name=$2 _prev=$3
+    shift 3
+    # Hooks are the application's code: they get its release, not the agent's AWS keys.
+    (
+        cd "$_dir" || exit 126
+        unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+        FLEET_VERSION=$_version FLEET_PREVIOUS_VERSION=$_prev FLEET_RELEASE_DIR=$_dir FLEET_HOME=$HOME_DIR
+        export FLEET_VERSION FLEET_PREVIOUS_VERSION FLEET_RELEASE_DIR FLEET_HOME
+        exec timeout -k 5 "$HOOK_TIMEOUT" "$@" </dev/null >>"$HOOK_LOG" 2>&1
+    )
+    _rc=$?
+    [ "$_rc" -eq 0 ] && return 0
+    # the hook's last words, before the agent's own one-line message
+    # shellcheck disable=SC2016 # a sed address, not a shell expansion
+    sed -n '/^== .* hook /h; /^== .* hook /!H; ${x;p;}' "$HOOK_LOG" | tail -n 10 >&2
+    if [ "$_rc" -eq 124 ] || [ "$_rc" -eq 137 ]; then
+        HOOK_ERROR="hook $_name of $_version timed out after ${HOOK_TIMEOUT}s"
+    else
+        HOOK_ERROR="hook $_name of $_version failed with exit code $_rc"
+    fi
+    return 1
+}
+
+# --- switching current -------------------------------------------------------------------------
+
+# Points current at releases/<version> in one rename, so a reader never sees it missing.
+switch_current() { # <version>
+    _tmp_link=$HOME_DIR/.current.$$
+    rm -f "$_tmp_link"
+    ln -s "releases/$1" "$_tmp_link" && mv -T "$_tmp_link" "$CURRENT"
+}
+
+# --- status ----------------------------------------------------------------------------------
+
+# Writes status/<group>/<instance-id>.json to S3 (and a copy to .fleet/status.json).
+write_status() { # <version> <sha256> <result> <message>
+    _file=$WORK/status.json
+    {
+        printf '{"instanceId":%s,"group":%s,"app":%s,' \
+            "$(json_str "$FLEET_INSTANCE_ID")" "$(json_str "$FLEET_GROUP")" "$(json_str "$FLEET_APP")"
+        printf '"version":%s,"sha256":%s,"time":%s,"result":%s,"message":%s}\n' \
+            "$(json_str "$1")" "$(json_str "$2")" "$(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)")" \
+            "$(json_str "$3")" "$(json_str "$4")"
+    } >"$_file"
+    cp "$_file" "$STATE/status.json.tmp" && mv -f "$STATE/status.json.tmp" "$STATE/status.json"
+    _key=$APP_ROOT/status/$FLEET_GROUP/$FLEET_INSTANCE_ID.json
+    s3api put-object --bucket "$FLEET_BUCKET" --key "$_key" --body "$_file" \
+        --content-type application/json >/dev/null || {
+        STATUS_ERROR="could not write status $(s3_uri "$_key"): $(aws_error)"
+        return 1
+    }
+}
+
+# poll: the channel pointer's ETag is remembered once the version it names has been dealt with
+# and reported, failed or not, so a release that failed here is not retried on every poll; a
+# failed download or S3 call is.
+remember_pointer() {
+    [ -n "$POINTER_ETAG_FILE" ] || return 0
+    printf '%s\n' "$POINTER_ETAG" >"$POINTER_ETAG_FILE.tmp" && mv -f "$POINTER_ETAG_FILE.tmp" "$POINTER_ETAG_FILE"
+}
+
+# Ends a run whose release failed: reports it to S3, then exits with the message.
+fail_release() { # <exit code> <version> <sha256> <result> <message>
+    if write_status "$2" "$3" "$4" "$5"; then
+        remember_pointer
+        die "$1" "$5"
+    fi
+    die "$1" "$5; also $STATUS_ERROR"
+}
+
+# Ends a successful run: status to S3, one line to stdout.
+succeed() { # <version> <sha256> <result> <message>
+    write_status "$@" || die "$EX_S3" "$4, but $STATUS_ERROR; run the same command again to report it"
+    remember_pointer
+    printf '%s\n' "$4"
+    exit 0
+}
+
+# --- install ---------------------------------------------------------------------------------
+
+# Downloads, verifies and unpacks <version> into releases/<version>; sets SHA.
+fetch_release() { # <version>
+    _v=$1
+    _rel=$APP_ROOT/releases/$_v
+    s3api get-object --bucket "$FLEET_BUCKET" --key "$_rel/manifest.json" "$WORK/manifest.json" >/dev/null ||
+        die "$EX_S3" "could not read the manifest $(s3_uri "$_rel/manifest.json"): $(aws_error); nothing was installed, $(describe_current)"
+    _mversion=$(json_get "$WORK/manifest.json" version)
+    SHA=$(json_get "$WORK/manifest.json" sha256 | tr 'A-F' 'a-f')
+    [ "$_mversion" = "$_v" ] ||
+        fail_release "$EX_FAILED" "$_v" "" failed "the manifest $(s3_uri "$_rel/manifest.json") is for version '$_mversion', not $_v; nothing was installed, $(describe_current)"
+    case $SHA in
+        *[!0-9a-f]*) SHA= ;;
+    esac
+    [ "${#SHA}" -eq 64 ] ||
+        fail_release "$EX_FAILED" "$_v" "" failed "the manifest of $_v has no valid sha256; nothing was installed, $(describe_current)"
+    # A pointer that disagrees with the manifest is refused before the bundle is downloaded.
+    if [ -n "$EXPECTED_SHA" ] && [ "$EXPECTED_SHA" != "$SHA" ]; then
+        fail_release "$EX_FAILED" "$_v" "$SHA" failed "the channel pointer names sha256 $EXPECTED_SHA for $_v but its manifest says $SHA; nothing was installed, $(describe_current)"
+    fi
+    s3api get-object --bucket "$FLEET_BUCKET" --key "$_rel/bundle.tar.gz" "$WORK/bundle.tar.gz" >/dev/null ||
+        die "$EX_S3" "could not download $(s3_uri "$_rel/bundle.tar.gz"): $(aws_error); nothing was installed, $(describe_current)"
+    # Nothing from the bundle is unpacked or run before its bytes match the manifest.
+    _actual=$(sha256sum "$WORK/bundle.tar.gz" | cut -d' ' -f1)
+    [ "$_actual" = "$SHA" ] ||
+        fail_release "$EX_FAILED" "$_v" "$SHA" failed "checksum mismatch for the bundle of $_v: manifest says $SHA, downloaded bytes are $_actual; nothing was unpacked or run, $(describe_current)"
+    # shellcheck disable=SC2015 # the message is for either step failing
+    mkdir "$WORK/unpack" &&
+        tar -xzf "$WORK/bundle.tar.gz" -C "$WORK/unpack" --no-same-owner 2>"$WORK/tar.err" ||
+        fail_release "$EX_FAILED" "$_v" "$SHA" failed "could not unpack the bundle of $_v: $(tail -n 1 "$WORK/tar.err"); nothing was installed, $(describe_current)"
+    rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
+    # shellcheck disable=SC2015
+    mv "$WORK/unpack" "$RELEASES/$_v" && printf '%s\n' "$SHA" >"$STATE/$_v.sha256" ||
+        die "$EX_DISK" "could not move the unpacked $_v into $RELEASES; $(describe_current)"
+}
+
+# Undoes a failed install of $_v: current back to $old (or no current at all) and started again,
+# the release removed if this run downloaded it.
+restore_old() {
+    if [ -n "$old" ]; then
+        switch_current "$old" || return 1
+        run_hook "$old" start "$_v" || say "$HOOK_ERROR (while restoring $old)"
+    else
+        rm -f "$CURRENT"
+    fi
+    if [ -n "$fresh" ]; then
+        rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
+    fi
+    return 0
+}
+
+# Installs <version> and makes it current; <result> is what the status reports on success
+# ("installed" or "rolled-back").
+install_version() { # <version> <result>
+    _v=$1
+    _result=$2
+    old=$(current_version)
+    if [ "$old" = "$_v" ] && release_on_disk "$_v"; then
+        succeed "$_v" "$(cat "$STATE/$_v.sha256")" "$_result" "$_v is already current; nothing to do"
+    fi
+    fresh=
+    if release_on_disk "$_v"; then
+        SHA=$(cat "$STATE/$_v.sha256")
+        say "$_v is still on disk (verified when it was installed); not downloading it again"
+    else
+        fetch_release "$_v"
+        fresh=yes
+    fi
+    if [ -n "$EXPECTED_SHA" ] && [ "$EXPECTED_SHA" != "$SHA" ]; then
+        fail_release "$EX_FAILED" "$_v" "$SHA" failed "the channel pointer names sha256 $EXPECTED_SHA for $_v but the release has $SHA; nothing was installed, $(describe_current)"
+    fi
+    say "installing $_v (was: ${old:-none})"
+    if [ -n "$old" ] && [ -d "$RELEASES/$old" ] && ! run_hook "$old" stop "$_v"; then
+        _why=$HOOK_ERROR
+        run_hook "$old" start "$_v" || say "$HOOK_ERROR (while restarting $old)"
+        [ -n "$fresh" ] && rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
+        fail_release "$EX_FAILED" "$_v" "$SHA" failed "$_why; $_v was not installed, $(describe_current)"
+    fi
+    switch_current "$_v" || {
+        restore_old
+        fail_release "$EX_DISK" "$_v" "$SHA" failed "could not point $CURRENT at $_v; $(describe_current)"
+    }
+    if ! run_hook "$_v" start "$old" || ! run_hook "$_v" validate "$old"; then
+        _why=$HOOK_ERROR
+        run_hook "$_v" stop "$old" || say "$HOOK_ERROR (ignored: going back to ${old:-no release})"
+        if restore_old; then
+            if [ -n "$old" ]; then
+                fail_release "$EX_FAILED" "$_v" "$SHA" failed "$_why; switched back: current points at $old again"
+            fi
+            fail_release "$EX_FAILED" "$_v" "$SHA" failed "$_why; removed it: no release is current"
+        fi
+        fail_release "$EX_DISK" "$_v" "$SHA" failed "$_why, and switching back to $old failed; current points at $_v"
+    fi
+    if [ -n "$old" ] && [ "$old" != "$_v" ]; then
+        printf '%s\n' "$old" >"$STATE/previous.tmp" && mv -f "$STATE/previous.tmp" "$STATE/previous"
+    fi
+    printf '%s\n' "$_v" >>"$STATE/history"
+    prune_releases
+    succeed "$_v" "$SHA" "$_result" "$_result $_v: current points at $_v (previous: ${old:-none})"
+}
+
+# Keeps the FLEET_KEEP most recently installed releases, and always current and previous.
+prune_releases() {
+    # history: one line per install, oldest first; newest first and each version once here
+    awk '{ line[NR] = $0 } END { for (i = NR; i > 0; i--) if (!seen[line[i]]++) print line[i] }' \
+        "$STATE/history" >"$WORK/recent"
+    { head -n "$KEEP" "$WORK/recent"; current_version; previous_version; } >"$WORK/keep"
+    for _dir in "$RELEASES"/*; do
+        [ -d "$_dir" ] || continue
+        _name=${_dir##*/}
+        is_safe_name "$_name" || continue
+        grep -Fqx -e "$_name" "$WORK/keep" && continue
+        say "removing old release $_name (FLEET_KEEP=$KEEP)"
+        rm -rf "$STATE/$_name.sha256" "${RELEASES:?}/$_name"
+    done
+    # forget what is gone, so that the history stays as short as the releases kept
+    awk 'NR == FNR { keep[$0] = 1; next } keep[$0] { out[++n] = $0 } END { for (i = n; i > 0; i--) print out[i] }' \
+        "$WORK/keep" "$WORK/recent" >"$STATE/history.tmp" && mv -f "$STATE/history.tmp" "$STATE/history"
+}
+
+# --- poll ------------------------------------------------------------------------------------
+
+cmd_poll() {
+    require_env FLEET_CHANNEL
+    require_safe FLEET_CHANNEL "$FLEET_CHANNEL"
+    acquire_lock
+    make_work_dir
+    _key=$APP_ROOT/channels/$FLEET_CHANNEL.json
+    _etag_file=$STATE/channel-$FLEET_CHANNEL.etag
+    _etag=
+    [ -s "$_etag_file" ] && _etag=$(cat "$_etag_file")
+    if s3api get-object --bucket "$FLEET_BUCKET" --key "$_key" ${_etag:+--if-none-match "$_etag"} \
+        "$WORK/pointer.json" >"$WORK/get.json"; then
+        :
+    elif [ -n "$_etag" ] && grep -Eq '\((304|412|NotModified|PreconditionFailed)\)|Not Modified' "$WORK/aws.err"; then
+        printf 'channel %s unchanged (ETag %s); %s\n' "$FLEET_CHANNEL" "$_etag" "$(describe_current | sed 's/still //')"
+        exit 0
+    else
+        die "$EX_S3" "could not read the channel pointer $(s3_uri "$_key"): $(aws_error); nothing was changed, $(describe_current)"
+    fi
+    _v=$(json_get "$WORK/pointer.json" version)
+    is_safe_name "$_v" ||
+        die "$EX_FAILED" "the channel pointer $(s3_uri "$_key") names no valid version; nothing was changed, $(describe_current)"
+    EXPECTED_SHA=$(json_get "$WORK/pointer.json" sha256 | tr 'A-F' 'a-f')
+    POINTER_ETAG=$(json_get "$WORK/get.json" ETag)
+    POINTER_ETAG_FILE=$_etag_file
+    say "channel $FLEET_CHANNEL points at $_v"
+    # Also when it names the current version: the pointer may have moved back after a failed
+    # install here, and the status must say that this instance runs it.
+    install_version "$_v" installed
+}
+
+# --- entry point -----------------------------------------------------------------------------
+
+cmd=${1-}
+[ $# -ge 1 ] || usage
+shift
+
+case $cmd in
+    install)
+        [ $# -eq 1 ] || usage
+        require_safe version "$1"
+        ;;
+    poll | rollback | status | current)
+        [ $# -eq 0 ] || usage
+        ;;
+    *) usage ;;
+esac
+
+init_home
+
+case $cmd in
+    current)
+        _cur=$(current_version)
+        [ -n "$_cur" ] || die "$EX_FAILED" "no release is current in $HOME_DIR"
+        printf '%s\n' "$_cur"
+        exit 0
+        ;;
+    status)
+        _releases=
+        for _dir in "$RELEASES"/*; do
+            [ -d "$_dir" ] && _releases="$_releases${_releases:+,}$(json_str "${_dir##*/}")"
+        done
+        _last=null
+        [ -s "$STATE/status.json" ] && _last=$(cat "$STATE/status.json")
+        printf '{"home":%s,"current":%s,"previous":%s,"releases":[%s],"lastStatus":%s}\n' \
+            "$(json_str "$HOME_DIR")" "$(json_str "$(current_version)")" "$(json_str "$(previous_version)")" \
+            "$_releases" "$_last"
+        exit 0
+        ;;
+esac
+
+check_remote_settings
+require_tools
+KEEP=${FLEET_KEEP:-3}
+require_count FLEET_KEEP "$KEEP"
+HOOK_TIMEOUT=${FLEET_HOOK_TIMEOUT:-60}
+require_count FLEET_HOOK_TIMEOUT "$HOOK_TIMEOUT"
+LOCK_WAIT=${FLEET_LOCK_WAIT:-120}
+case $LOCK_WAIT in
+    '' | *[!0-9]*) die "$EX_USAGE" "refused FLEET_LOCK_WAIT='$LOCK_WAIT': it must be a whole number of seconds; nothing was changed" ;;
+esac
+STATUS_ERROR=
+EXPECTED_SHA=
+POINTER_ETAG=
+POINTER_ETAG_FILE=
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+case $cmd in
+    install)
+        acquire_lock
+        make_work_dir
+        install_version "$1" installed
+        ;;
+    rollback)
+        acquire_lock
+        make_work_dir
+        _prev=$(previous_version)
+        [ -n "$_prev" ] || die "$EX_FAILED" "no previous release is recorded in $STATE/previous; nothing was changed, $(describe_current)"
+        require_safe "previous version in $STATE/previous" "$_prev"
+        install_version "$_prev" rolled-back
+        ;;
+    poll)
+        cmd_poll
+        ;;
+esac

@@ -1,0 +1,117 @@
+package io.fleetdeploy.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** poll: a conditional GET of the channel pointer per run; an install only when it moved. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FleetAgentPollTest {
+
+    private final AtomicInteger buckets = new AtomicInteger();
+    private S3Endpoint s3;
+
+    @BeforeAll
+    void startS3() throws Exception {
+        s3 = new S3Endpoint();
+    }
+
+    @AfterAll
+    void stopS3() throws Exception {
+        s3.close();
+    }
+
+    private AgentHarness instance(Path root, List<String> shell) throws Exception {
+        // no prefix here: keys start with the app
+        return new AgentHarness(s3, root, shell, "poll-" + buckets.incrementAndGet(), "", "i-poll");
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.fleetdeploy.agent.Shells#posixShells")
+    void installsWhenThePointerMovesAndOnlyChecksWhileItDoesNot(List<String> shell, @TempDir Path root)
+            throws Exception {
+        AgentHarness agent = instance(root, shell);
+        String sha1 = agent.publish(Release.of("1.0"));
+        String sha2 = agent.publish(Release.of("2.0").withLoggingHooks());
+        agent.pointChannel("1.0", sha1, null, null);
+
+        AgentHarness.Result first = agent.run("poll");
+        first.assertSucceeded();
+        assertThat(agent.current()).isEqualTo("1.0");
+        assertThat(agent.awsCalls()).anySatisfy(call -> assertThat(call).contains("shop/channels/prod.json"))
+                .anySatisfy(call -> assertThat(call).contains("shop/releases/1.0/bundle.tar.gz"));
+        agent.forgetAwsCalls();
+
+        AgentHarness.Result unchanged = agent.run("poll");
+        unchanged.assertSucceeded();
+        assertThat(unchanged.stdout()).contains("channel prod unchanged");
+        assertThat(agent.awsCalls()).as("one conditional GET, no download, no status").singleElement()
+                .satisfies(call -> assertThat(call).contains("get-object", "--if-none-match", "shop/channels/prod.json"));
+        assertThat(agent.current()).isEqualTo("1.0");
+
+        agent.pointChannel("2.0", sha2, "1.0", sha1);
+        AgentHarness.Result moved = agent.run("poll");
+        moved.assertSucceeded();
+        assertThat(agent.current()).isEqualTo("2.0");
+        assertThat(agent.hookLog()).containsExactly("start 2.0", "validate 2.0");
+        assertThat(agent.status().get("version").asText()).isEqualTo("2.0");
+        assertThat(agent.status().get("result").asText()).isEqualTo("installed");
+        assertThat(agent.leftovers()).isEmpty();
+    }
+
+    @Test
+    void aBadPointerIsRefusedOnceAndMovingItBackIsReported(@TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root, List.of("sh"));
+        String sha1 = agent.publish(Release.of("1.0"));
+        agent.publish(Release.of("2.0"));
+        agent.pointChannel("1.0", sha1, null, null);
+        agent.run("poll").assertSucceeded();
+        String wrong = "ab".repeat(32);
+        agent.pointChannel("2.0", wrong, "1.0", sha1);
+        agent.forgetAwsCalls();
+
+        AgentHarness.Result bad = agent.run("poll");
+
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.lastErrorLine()).contains("the channel pointer names sha256 " + wrong,
+                "nothing was installed", "current still points at 1.0");
+        assertThat(agent.awsCalls()).noneSatisfy(call -> assertThat(call).contains("bundle.tar.gz"));
+        assertThat(agent.releasesOnDisk()).containsExactly("1.0");
+        assertThat(agent.status().get("result").asText()).isEqualTo("failed");
+        assertThat(agent.status().get("version").asText()).isEqualTo("2.0");
+        assertThat(agent.run("poll").stdout()).as("a failed release is not retried on every poll")
+                .contains("channel prod unchanged");
+
+        agent.pointChannel("1.0", sha1, "2.0", wrong);
+        agent.forgetAwsCalls();
+        AgentHarness.Result back = agent.run("poll");
+
+        back.assertSucceeded();
+        assertThat(agent.current()).isEqualTo("1.0");
+        assertThat(agent.status().get("result").asText()).as("the status says 1.0 again").isEqualTo("installed");
+        assertThat(agent.status().get("version").asText()).isEqualTo("1.0");
+        assertThat(agent.awsCalls()).as("pointer read and status written, nothing downloaded").hasSize(2);
+    }
+
+    @Test
+    void aMissingPointerIsReportedAndChangesNothing(@TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root, List.of("sh"));
+
+        AgentHarness.Result result = agent.run("poll");
+
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.lastErrorLine()).startsWith("fleet-agent: could not read the channel pointer s3://")
+                .contains("shop/channels/prod.json", "nothing was changed");
+        assertThat(agent.leftovers()).isEmpty();
+        assertThat(agent.status()).isNull();
+    }
+}

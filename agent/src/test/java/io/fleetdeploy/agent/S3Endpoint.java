@@ -1,0 +1,72 @@
+package io.fleetdeploy.agent;
+
+import java.net.URI;
+import java.util.Properties;
+import java.util.UUID;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3 protocol endpoint (embedded S3Proxy, in-memory store) on 127.0.0.1 with an ephemeral
+ * port. It checks SigV4 against keys made up for this run, so a test can also prove that the
+ * secret key never shows up in anything the agent prints or writes.
+ */
+final class S3Endpoint implements AutoCloseable {
+
+    static final String REGION = "us-east-1";
+
+    private final String accessKey = "agent-test-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String secretKey = "agent-secret-" + UUID.randomUUID();
+    private final S3Proxy proxy;
+    private final URI endpoint;
+    private final S3Client client;
+
+    S3Endpoint() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("s3proxy.endpoint", "http://127.0.0.1:0");
+        properties.setProperty("s3proxy.authorization", "aws-v2-or-v4");
+        properties.setProperty("s3proxy.identity", accessKey);
+        properties.setProperty("s3proxy.credential", secretKey);
+        proxy = S3Proxy.Builder.fromProperties(properties)
+                .blobStore(BlobStores.create("transient", properties))
+                .build();
+        proxy.start();
+        endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+        client = S3Client.builder()
+                .region(Region.of(REGION))
+                .endpointOverride(endpoint)
+                .forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+                .httpClientBuilder(ApacheHttpClient.builder())
+                .build();
+    }
+
+    URI endpoint() {
+        return endpoint;
+    }
+
+    String accessKey() {
+        return accessKey;
+    }
+
+    String secretKey() {
+        return secretKey;
+    }
+
+    S3Client client() {
+        return client;
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+        proxy.stop();
+    }
+}

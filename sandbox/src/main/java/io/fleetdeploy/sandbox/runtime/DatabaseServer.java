@@ -83,6 +83,10 @@ public final class DatabaseServer implements AutoCloseable {
     /** A server whose data and snapshots live under {@code workDir} ({@code data/}, {@code snapshots/}), kept on close. */
     public static DatabaseServer start(String dbName, String masterUser, String masterPassword, Path workDir) {
         validate(dbName, masterUser, masterPassword);
+        if (Files.exists(workDir.resolve("data"))) {
+            throw new IllegalArgumentException("cannot start database " + dbName + ": " + workDir.resolve("data")
+                    + " already exists (a database from an earlier run?); give an empty work directory. Nothing was started.");
+        }
         return start(dbName, masterUser, masterPassword, workDir, false);
     }
 
@@ -97,7 +101,7 @@ public final class DatabaseServer implements AutoCloseable {
         try {
             server.iamVerifier = iam;
             server.iamProxy = new PostgresIamProxy(server.postgres.getPort(),
-                    server.socketDirectory().resolve(".s.PGSQL." + server.postgres.getPort()), server::isIamUser, iam);
+                    socketDirectory(workDir).resolve(".s.PGSQL." + server.postgres.getPort()), server::isIamUser, iam);
             return server;
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -111,7 +115,8 @@ public final class DatabaseServer implements AutoCloseable {
         EmbeddedPostgres postgres = null;
         try {
             Path data = workDir.resolve("data");
-            Path sockets = Files.createDirectories(workDir.resolve("socket"));
+            Path sockets = socketDirectory(workDir);
+            Files.createDirectories(sockets);
             Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwx------"));
             postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
@@ -218,8 +223,17 @@ public final class DatabaseServer implements AutoCloseable {
         }
     }
 
-    private Path socketDirectory() {
-        return workDir.resolve("socket");
+    /**
+     * Where PostgreSQL puts its Unix socket: under the work directory, or, when that path would pass the
+     * 107-byte limit of socket paths, a directory under /tmp named after the work directory.
+     */
+    private static Path socketDirectory(Path workDir) {
+        Path inside = workDir.toAbsolutePath().resolve("socket");
+        if (inside.toString().length() <= 80) {
+            return inside;
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"),
+                "fleet-rds-" + Integer.toHexString(inside.toString().hashCode()));
     }
 
     public String dbName() {
@@ -276,6 +290,10 @@ public final class DatabaseServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not stop the PostgreSQL of database " + dbName, e);
         } finally {
+            Path sockets = socketDirectory(workDir);
+            if (!sockets.startsWith(workDir.toAbsolutePath())) {
+                Directories.deleteTree(sockets);
+            }
             if (ownsWorkDir) {
                 Directories.deleteTree(workDir);
             }

@@ -154,6 +154,9 @@ class DatabaseServerTest {
                 .hasMessageContaining("master user 'postgres'")
                 .hasMessageContaining("master password")
                 .hasMessageNotContaining("short");
+        assertThatThrownBy(() -> DatabaseServer.start("appdb", "master", PASSWORD, workDir))
+                .as("a work directory that already holds a database").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already exists");
     }
 
     private static Connection master() throws SQLException {

@@ -198,8 +198,12 @@ public final class AwsEndpoint implements AutoCloseable {
         AwsRequest awsRequest = protocol == Protocol.JSON_1_1 ? json.read(builder, request.body())
                 : codec(protocol).read(builder, params);
         AwsResponse response = service.handle(action, awsRequest, context);
-        if (response == null) {
-            throw new IllegalStateException(key + " returned no response");
+        String requestClass = awsRequest.getClass().getSimpleName();
+        String expected = requestClass.substring(0, requestClass.length() - "Request".length()) + "Response";
+        if (response == null || !response.getClass().getSimpleName().equals(expected)) {
+            // A wrong type would be written as a well-formed but wrong answer; fail loudly instead.
+            throw new IllegalStateException(key + " answered " + (response == null ? "nothing" : response.getClass().getSimpleName())
+                    + " instead of " + expected);
         }
         if (protocol == Protocol.JSON_1_1) {
             return new Reply(200, JsonCodec.CONTENT_TYPE, json.response(response), Map.of());

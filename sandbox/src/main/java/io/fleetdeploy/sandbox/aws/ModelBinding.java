@@ -27,12 +27,16 @@ final class ModelBinding {
 
     /** A fresh builder of {@code <modelPackage>.<action>Request}, or empty when the action does not exist. */
     Optional<SdkPojo> requestBuilder(String modelPackage, String action) {
+        return builderMethod(modelPackage, action).map(ModelBinding::invokeBuilder);
+    }
+
+    /** The static builder() of the action's request class, found without initialising the class. */
+    Optional<Method> builderMethod(String modelPackage, String action) {
         if (action == null || !ACTION.matcher(action).matches()) {
             return Optional.empty();
         }
         return requestBuilders.computeIfAbsent(modelPackage + "." + action, key -> builderMethod(modelPackage + "." + action + "Request")
-                        .or(() -> builderMethod(modelPackage + "." + sdkClassName(action) + "Request")))
-                .map(ModelBinding::invokeBuilder);
+                .or(() -> builderMethod(modelPackage + "." + sdkClassName(action) + "Request")));
     }
 
     /**

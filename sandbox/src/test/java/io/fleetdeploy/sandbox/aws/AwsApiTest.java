@@ -38,7 +38,7 @@ class AwsApiTest {
         ModelBinding binding = new ModelBinding();
         List<String> withoutRequestClass = new ArrayList<>();
         service.get("operations").fieldNames().forEachRemaining(action -> {
-            if (binding.requestBuilder(api.modelPackage(), action).isEmpty()) {
+            if (binding.builderMethod(api.modelPackage(), action).isEmpty()) {
                 withoutRequestClass.add(action);
             }
         });

@@ -213,6 +213,18 @@ class QueryProtocolTest {
     }
 
     @Test
+    void serviceAnsweringWithTheWrongResponseTypeIsAnInternalFailureNotAWrongAnswer() throws Exception {
+        try (EndpointFixture broken = new EndpointFixture(List.of(AwsApi.AUTO_SCALING.service((action, request, context) ->
+                software.amazon.awssdk.services.autoscaling.model.DescribeTagsResponse.builder().build())))) {
+            HttpResponse<String> response = broken.signedPost("autoscaling", FORM,
+                    "Action=DescribeAutoScalingGroups&Version=2011-01-01", Map.of());
+
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(response.body()).contains("<Type>Receiver</Type><Code>InternalFailure</Code>");
+        }
+    }
+
+    @Test
     void addedLatencyDelaysTheAnswer() {
         fixture.faults.setLatency("autoscaling.SetDesiredCapacity", Duration.ofMillis(400));
 

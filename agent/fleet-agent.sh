@@ -5,13 +5,15 @@
 #
 # Portable POSIX sh; needs the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
 # Exit codes: 0 done, 1 the release failed here and was undone, 2 bad usage or input (nothing
-# touched), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
+# touched, also a missing tool), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
 
 set -u
 umask 022
 # Byte semantics for the name checks below, whatever locale the caller has.
 LC_ALL=C
 export LC_ALL
+# cd must not print (CDPATH) when its output is captured.
+unset CDPATH
 # The AWS CLI v2 would otherwise page its output through less on a terminal.
 AWS_PAGER=
 export AWS_PAGER
@@ -159,8 +161,7 @@ acquire_lock() {
         case $_owner in
             '' | *[!0-9]*) ;; # being created right now: wait for the owner to write its pid
             *)
-                if ! kill -0 "$_owner" 2>/dev/null; then
-                    break_stale_lock "$_lock" "$_owner"
+                if ! kill -0 "$_owner" 2>/dev/null && break_stale_lock "$_lock" "$_owner"; then
                     continue
                 fi
                 ;;
@@ -179,15 +180,18 @@ acquire_lock() {
 
 # Moves a dead run's lock aside under a name of our own, so that two runs breaking the same
 # stale lock cannot both win; puts it back if it turned out to belong to a live run after all.
+# Returns non-zero when it did not remove the lock, so that the caller's bounded wait goes on.
 break_stale_lock() { # <lock dir> <dead pid>
     _aside=$1.stale.$$
-    mv -T "$1" "$_aside" 2>/dev/null || return 0
+    rm -rf "$_aside"
+    mv -T "$1" "$_aside" 2>/dev/null || return 1
     if [ "$(cat "$_aside/pid" 2>/dev/null)" = "$2" ]; then
         say "removed the stale lock of pid $2, which is no longer running"
         rm -rf "$_aside"
-    else
-        mv -T "$_aside" "$1" 2>/dev/null || rm -rf "$_aside"
+        return 0
     fi
+    mv -T "$_aside" "$1" 2>/dev/null || rm -rf "$_aside"
+    return 1
 }
 
 # A scratch directory inside FLEET_HOME, so that the final rename stays on one file system.
@@ -406,6 +410,21 @@ fetch_release() { # <version>
         die "$EX_DISK" "could not move the unpacked $_v into $RELEASES; $(describe_current)"
 }
 
+# Undoes a failed install of $_v: current back to $old (or no current at all) and started again,
+# the release removed if this run downloaded it.
+restore_old() {
+    if [ -n "$old" ]; then
+        switch_current "$old" || return 1
+        run_hook "$old" start "$_v" || say "$HOOK_ERROR (while restoring $old)"
+    else
+        rm -f "$CURRENT"
+    fi
+    if [ -n "$fresh" ]; then
+        rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
+    fi
+    return 0
+}
+
 # Installs <version> and makes it current; <result> is what the status reports on success
 # ("installed" or "rolled-back").
 install_version() { # <version> <result>
@@ -427,18 +446,6 @@ install_version() { # <version> <result>
         fail_release "$EX_FAILED" "$_v" "$SHA" failed "the channel pointer names sha256 $EXPECTED_SHA for $_v but the release has $SHA; nothing was installed, $(describe_current)"
     fi
     say "installing $_v (was: ${old:-none})"
-    restore_old() {
-        if [ -n "$old" ]; then
-            switch_current "$old" || return 1
-            run_hook "$old" start "$_v" || say "$HOOK_ERROR (while restoring $old)"
-        else
-            rm -f "$CURRENT"
-        fi
-        if [ -n "$fresh" ]; then
-            rm -rf "${RELEASES:?}/$_v" "$STATE/$_v.sha256"
-        fi
-        return 0
-    }
     if [ -n "$old" ] && [ -d "$RELEASES/$old" ] && ! run_hook "$old" stop "$_v"; then
         _why=$HOOK_ERROR
         run_hook "$old" start "$_v" || say "$HOOK_ERROR (while restarting $old)"
@@ -589,6 +596,7 @@ case $cmd in
         make_work_dir
         _prev=$(previous_version)
         [ -n "$_prev" ] || die "$EX_FAILED" "no previous release is recorded in $STATE/previous; nothing was changed, $(describe_current)"
+        require_safe "previous version in $STATE/previous" "$_prev"
         install_version "$_prev" rolled-back
         ;;
     poll)

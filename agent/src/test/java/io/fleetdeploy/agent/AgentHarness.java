@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -34,6 +37,7 @@ final class AgentHarness {
     static final String AWS_CLI = "/usr/bin/aws";
     static final Path SCRIPT = Path.of(System.getProperty("fleet.agent.script", "fleet-agent.sh")).toAbsolutePath();
     private static final long RUN_DEADLINE_SECONDS = 90;
+    private static final long OUTPUT_GRACE_SECONDS = 10;
 
     private final ObjectMapper json = new ObjectMapper();
     private final S3Endpoint s3;
@@ -90,6 +94,11 @@ final class AgentHarness {
 
     record Result(int exitCode, String stdout, String stderr) {
 
+        Result assertSucceeded() {
+            assertThat(exitCode).as("exit code; stderr: %s", stderr).isZero();
+            return this;
+        }
+
         /** The agent's last stderr line: the one-line outcome of a failed run. */
         String lastErrorLine() {
             String[] lines = stderr.strip().split("\n");
@@ -130,30 +139,45 @@ final class AgentHarness {
         return builder.start();
     }
 
+    /**
+     * Waits (bounded) for a run and collects its output. Output that stays open after the agent
+     * exited means something it started (a hook's daemon) still holds the caller's pipes: that
+     * would hang SSM or a CI step, so it fails the test.
+     */
     Result finish(Process process, String... args) throws Exception {
-        // Read both streams while the process runs, so that a chatty run cannot block on a full pipe.
-        var stdout = process.getInputStream();
-        var stderr = process.getErrorStream();
-        var err = new java.util.concurrent.CompletableFuture<String>();
-        Thread reader = new Thread(() -> {
-            try {
-                err.complete(new String(stderr.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                err.completeExceptionally(e);
-            }
-        });
-        reader.start();
-        String out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
+        CompletableFuture<String> stdout = readInBackground(process.getInputStream());
+        CompletableFuture<String> stderr = readInBackground(process.getErrorStream());
+        String run = "fleet-agent.sh " + String.join(" ", args);
         if (!process.waitFor(RUN_DEADLINE_SECONDS, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
-            throw new AssertionError("fleet-agent.sh " + String.join(" ", args) + " did not finish within "
-                    + RUN_DEADLINE_SECONDS + " s");
+            throw new AssertionError(run + " did not finish within " + RUN_DEADLINE_SECONDS + " s");
         }
-        Result result = new Result(process.exitValue(), out, err.get(RUN_DEADLINE_SECONDS, TimeUnit.SECONDS));
+        Result result;
+        try {
+            result = new Result(process.exitValue(), stdout.get(OUTPUT_GRACE_SECONDS, TimeUnit.SECONDS),
+                    stderr.get(OUTPUT_GRACE_SECONDS, TimeUnit.SECONDS));
+        } catch (TimeoutException e) {
+            throw new AssertionError(run + " exited, but a process it started still holds its stdout or stderr open", e);
+        }
         assertThat(result.stdout() + result.stderr())
                 .as("nothing the agent prints may contain the AWS secret key")
                 .doesNotContain(s3.secretKey());
         return result;
+    }
+
+    private static CompletableFuture<String> readInBackground(InputStream stream) {
+        CompletableFuture<String> text = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (stream) {
+                text.complete(new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                text.completeExceptionally(e);
+            }
+        }, "agent-output-reader");
+        reader.setDaemon(true);
+        reader.start();
+        return text;
     }
 
     // --- publishing, in the formats of the contract ---
@@ -192,8 +216,7 @@ final class AgentHarness {
                 .put("schemaKey", "k-" + release.version())
                 .put("migrations", "db/migration")
                 .put("bundleKey", bundleKey)
-                .put("etag", etag)
-                .put("versionId", "null");
+                .put("etag", etag); // versionId: left out, as core's mapper (NON_NULL) does for an unversioned bucket
         String text = release.prettyManifest()
                 ? json.writerWithDefaultPrettyPrinter().writeValueAsString(manifest)
                 : json.writeValueAsString(manifest);

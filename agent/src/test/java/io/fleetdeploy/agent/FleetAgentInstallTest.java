@@ -41,10 +41,6 @@ class FleetAgentInstallTest {
         return instance(root, List.of("sh"));
     }
 
-    private static void assertSucceeded(AgentHarness.Result result) {
-        assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
-    }
-
     @ParameterizedTest
     @MethodSource("io.fleetdeploy.agent.Shells#posixShells")
     void installsAReleaseAndReportsItInS3(List<String> shell, @TempDir Path root) throws Exception {
@@ -53,11 +49,17 @@ class FleetAgentInstallTest {
         String sha = agent.publish(Release.of("1.0").withLoggingHooks().withPrettyManifest()
                 .withHook("start", "sleep 300 & echo $! > \"$FLEET_HOME/daemon.pid\""));
 
-        AgentHarness.Result result = agent.run("install", "1.0");
-        ProcessHandle.of(Long.parseLong(Files.readString(agent.home().resolve("daemon.pid")).strip()))
-                .ifPresent(ProcessHandle::destroy);
+        AgentHarness.Result result;
+        try {
+            result = agent.run("install", "1.0");
+        } finally {
+            Path daemonPid = agent.home().resolve("daemon.pid");
+            if (Files.exists(daemonPid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(daemonPid).strip())).ifPresent(ProcessHandle::destroy);
+            }
+        }
 
-        assertSucceeded(result);
+        result.assertSucceeded();
         assertThat(result.stdout()).contains("installed 1.0");
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.home().resolve("current/app.txt")).hasContent("application 1.0");
@@ -74,10 +76,10 @@ class FleetAgentInstallTest {
         agent.assertNoSecretOnDisk();
 
         AgentHarness.Result current = agent.run("current");
-        assertSucceeded(current);
+        current.assertSucceeded();
         assertThat(current.stdout()).isEqualTo("1.0\n");
         AgentHarness.Result local = agent.run("status");
-        assertSucceeded(local);
+        local.assertSucceeded();
         assertThat(local.stdout()).contains("\"current\":\"1.0\"", "\"releases\":[\"1.0\"]", "\"result\":\"installed\"");
     }
 
@@ -85,13 +87,13 @@ class FleetAgentInstallTest {
     void reinstallingTheCurrentVersionIsANoOpThatStillReportsStatus(@TempDir Path root) throws Exception {
         AgentHarness agent = instance(root);
         agent.publish(Release.of("1.0").withLoggingHooks());
-        assertSucceeded(agent.run("install", "1.0"));
+        agent.run("install", "1.0").assertSucceeded();
         agent.deleteStatus();
         agent.forgetAwsCalls();
 
         AgentHarness.Result again = agent.run("install", "1.0");
 
-        assertSucceeded(again);
+        again.assertSucceeded();
         assertThat(again.stdout()).contains("1.0 is already current");
         assertThat(agent.awsCalls()).as("only the status is written").singleElement()
                 .satisfies(call -> assertThat(call).contains("put-object", "status/web/i-0123456789abcdef0.json"));
@@ -104,7 +106,7 @@ class FleetAgentInstallTest {
     void checksumMismatchUnpacksNothingRunsNothingAndLeavesCurrentAlone(@TempDir Path root) throws Exception {
         AgentHarness agent = instance(root);
         agent.publish(Release.of("1.0").withLoggingHooks());
-        assertSucceeded(agent.run("install", "1.0"));
+        agent.run("install", "1.0").assertSucceeded();
         String wrong = AgentHarness.sha256("not the bundle".getBytes());
         agent.publish(Release.of("2.0").withLoggingHooks().withHook("start", "touch \"$FLEET_HOME/ran-2.0\"")
                 .withManifestSha256(wrong));
@@ -129,7 +131,7 @@ class FleetAgentInstallTest {
     void failingValidateSwitchesBackToTheOldRelease(@TempDir Path root) throws Exception {
         AgentHarness agent = instance(root);
         agent.publish(Release.of("1.0").withLoggingHooks());
-        assertSucceeded(agent.run("install", "1.0"));
+        agent.run("install", "1.0").assertSucceeded();
         agent.publish(Release.of("2.0").withLoggingHooks().withHook("validate", "echo 'health: 503 from /ready' >&2; exit 3"));
 
         AgentHarness.Result result = agent.run("install", "2.0");
@@ -201,7 +203,7 @@ class FleetAgentInstallTest {
         String sha2 = agent.publish(Release.of("2.0").withLoggingHooks());
         agent.publish(Release.of("3.0").withLoggingHooks());
         for (String version : List.of("1.0", "2.0", "3.0")) {
-            assertSucceeded(agent.run("install", version));
+            agent.run("install", version).assertSucceeded();
         }
         assertThat(agent.current()).isEqualTo("3.0");
         assertThat(agent.releasesOnDisk()).as("FLEET_KEEP=1, but the previous release is kept for rollback")
@@ -211,7 +213,7 @@ class FleetAgentInstallTest {
 
         AgentHarness.Result rollback = agent.run("rollback");
 
-        assertSucceeded(rollback);
+        rollback.assertSucceeded();
         assertThat(rollback.stdout()).contains("rolled-back 2.0");
         assertThat(agent.current()).isEqualTo("2.0");
         assertThat(agent.hookLog()).endsWith("stop 3.0", "start 2.0", "validate 2.0");

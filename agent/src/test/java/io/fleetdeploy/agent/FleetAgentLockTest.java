@@ -47,8 +47,8 @@ class FleetAgentLockTest {
         AgentHarness.Result resultA = agent.finish(a, "install", "2.0");
         AgentHarness.Result resultB = agent.finish(b, "install", "3.0");
 
-        assertThat(resultA.exitCode()).as(resultA.stderr()).isZero();
-        assertThat(resultB.exitCode()).as(resultB.stderr()).isZero();
+        resultA.assertSucceeded();
+        resultB.assertSucceeded();
         List<String> log = agent.hookLog();
         assertThat(log).hasSize(6);
         for (int i = 0; i < log.size(); i += 3) {
@@ -75,7 +75,7 @@ class FleetAgentLockTest {
 
         AgentHarness.Result result = agent.run("install", "1.0");
 
-        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        result.assertSucceeded();
         assertThat(result.stderr()).contains("removed the stale lock of pid " + dead.pid());
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.leftovers()).isEmpty();
@@ -96,5 +96,19 @@ class FleetAgentLockTest {
         assertThat(lock.resolve("pid")).as("the live run's lock is left alone").hasContent(alive + "\n");
         assertThat(agent.awsCalls()).isEmpty();
         assertThat(agent.releasesOnDisk()).isEmpty();
+    }
+
+    @Test
+    void aLockWithoutOwnerIsWaitedForAndNeverTakenOver(@TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root, "lock-no-owner");
+        Path lock = Files.createDirectories(agent.home().resolve(".fleet/lock"));
+
+        AgentHarness.Result result = agent.env("FLEET_LOCK_WAIT", "1").run("install", "1.0");
+
+        assertThat(result.exitCode()).isEqualTo(4);
+        assertThat(result.lastErrorLine()).contains("another fleet-agent run (pid unknown) still holds",
+                "remove " + lock.toRealPath());
+        assertThat(lock).isDirectory();
+        assertThat(agent.awsCalls()).isEmpty();
     }
 }

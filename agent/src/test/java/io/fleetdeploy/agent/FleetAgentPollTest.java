@@ -35,10 +35,6 @@ class FleetAgentPollTest {
         return new AgentHarness(s3, root, shell, "poll-" + buckets.incrementAndGet(), "", "i-poll");
     }
 
-    private static void assertSucceeded(AgentHarness.Result result) {
-        assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
-    }
-
     @ParameterizedTest
     @MethodSource("io.fleetdeploy.agent.Shells#posixShells")
     void installsWhenThePointerMovesAndOnlyChecksWhileItDoesNot(List<String> shell, @TempDir Path root)
@@ -49,14 +45,14 @@ class FleetAgentPollTest {
         agent.pointChannel("1.0", sha1, null, null);
 
         AgentHarness.Result first = agent.run("poll");
-        assertSucceeded(first);
+        first.assertSucceeded();
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.awsCalls()).anySatisfy(call -> assertThat(call).contains("shop/channels/prod.json"))
                 .anySatisfy(call -> assertThat(call).contains("shop/releases/1.0/bundle.tar.gz"));
         agent.forgetAwsCalls();
 
         AgentHarness.Result unchanged = agent.run("poll");
-        assertSucceeded(unchanged);
+        unchanged.assertSucceeded();
         assertThat(unchanged.stdout()).contains("channel prod unchanged");
         assertThat(agent.awsCalls()).as("one conditional GET, no download, no status").singleElement()
                 .satisfies(call -> assertThat(call).contains("get-object", "--if-none-match", "shop/channels/prod.json"));
@@ -64,7 +60,7 @@ class FleetAgentPollTest {
 
         agent.pointChannel("2.0", sha2, "1.0", sha1);
         AgentHarness.Result moved = agent.run("poll");
-        assertSucceeded(moved);
+        moved.assertSucceeded();
         assertThat(agent.current()).isEqualTo("2.0");
         assertThat(agent.hookLog()).containsExactly("start 2.0", "validate 2.0");
         assertThat(agent.status().get("version").asText()).isEqualTo("2.0");
@@ -78,7 +74,7 @@ class FleetAgentPollTest {
         String sha1 = agent.publish(Release.of("1.0"));
         agent.publish(Release.of("2.0"));
         agent.pointChannel("1.0", sha1, null, null);
-        assertSucceeded(agent.run("poll"));
+        agent.run("poll").assertSucceeded();
         String wrong = "ab".repeat(32);
         agent.pointChannel("2.0", wrong, "1.0", sha1);
         agent.forgetAwsCalls();
@@ -99,7 +95,7 @@ class FleetAgentPollTest {
         agent.forgetAwsCalls();
         AgentHarness.Result back = agent.run("poll");
 
-        assertSucceeded(back);
+        back.assertSucceeded();
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.status().get("result").asText()).as("the status says 1.0 again").isEqualTo("installed");
         assertThat(agent.status().get("version").asText()).isEqualTo("1.0");

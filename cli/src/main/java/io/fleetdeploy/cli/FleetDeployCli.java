@@ -21,7 +21,17 @@ import software.amazon.awssdk.core.exception.SdkException;
         description = "Publishes releases and rolls them out to EC2 Auto Scaling groups.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            PublishCommand.class,
+            ReleasesCommand.class,
+            ChannelCommand.class,
+            DrainCommand.class,
+            RolloutCommand.class,
+            SwitchTrafficCommand.class,
+            ResumeCommand.class,
+            OperationsCommand.class,
             SandboxCommand.class,
+            MigrateCommand.class,
+            SchemaKeyCommand.class,
         })
 public final class FleetDeployCli {
 

@@ -6,6 +6,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,10 +53,18 @@ public final class AwsClients {
      * go up as parallel parts of that size (S3's minimum is 5 MiB).
      */
     public static S3AsyncClient s3Multipart(AwsSettings settings, long partSizeBytes) {
+        return s3Multipart(settings, partSizeBytes, null);
+    }
+
+    /** As {@link #s3Multipart(AwsSettings, long)} over the given HTTP client (which the caller closes); null: the SDK's own. */
+    public static S3AsyncClient s3Multipart(AwsSettings settings, long partSizeBytes, SdkAsyncHttpClient http) {
         S3AsyncClientBuilder builder = configure(S3AsyncClient.builder(), settings)
                 .forcePathStyle(settings.endpoint() != null)
                 .multipartEnabled(true)
                 .multipartConfiguration(m -> m.thresholdInBytes(partSizeBytes).minimumPartSizeInBytes(partSizeBytes));
+        if (http != null) {
+            builder.httpClient(http);
+        }
         if (settings.endpoint() != null) {
             builder.overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)
                     .addExecutionInterceptor(new OmitMultipartObjectSize()));

@@ -7,6 +7,7 @@ import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.aws.AwsClients;
 import io.fleetdeploy.core.aws.AwsSettings;
+import io.fleetdeploy.core.aws.MultipartClient;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -65,39 +68,52 @@ public final class Releases implements AutoCloseable {
     private static final String BUNDLE = "bundle.tar.gz";
 
     private final S3Client s3;
-    private final S3TransferManager transfers;
+    private final Supplier<MultipartClient> multipartSource;
     private final S3Layout layout;
     private final Clock clock;
     private final ProgressListener progress;
     private final S3Failures failures;
-    private final List<AutoCloseable> owned;
+    private final boolean ownsClients;
+    private MultipartClient ownedMultipart;
+    private S3TransferManager transfers;
 
     /**
-     * @param multipart an async client with multipart enabled ({@link AwsClients#s3Multipart}); large bundles go through it
+     * Uses the given clients and leaves them open on {@link #close()}.
+     *
+     * @param multipart an async client with multipart enabled ({@link AwsClients#s3Multipart}); bundles go up through it
      */
     public Releases(S3Client s3, S3AsyncClient multipart, S3Layout layout, Clock clock, ProgressListener progress) {
-        this(s3, multipart, layout, clock, progress, List.of());
+        this(s3, null, layout, clock, progress, false);
+        this.transfers = S3TransferManager.builder().s3Client(multipart).build();
     }
 
-    private Releases(S3Client s3, S3AsyncClient multipart, S3Layout layout, Clock clock, ProgressListener progress,
-                     List<AutoCloseable> clientsToClose) {
+    private Releases(S3Client s3, Supplier<MultipartClient> multipartSource, S3Layout layout, Clock clock,
+                     ProgressListener progress, boolean ownsClients) {
         this.s3 = s3;
-        this.transfers = S3TransferManager.builder().s3Client(multipart).build();
+        this.multipartSource = multipartSource;
         this.layout = layout;
         this.clock = clock;
         this.progress = progress;
         this.failures = new S3Failures(s3, layout.bucket());
-        List<AutoCloseable> closing = new ArrayList<>();
-        closing.add(transfers);
-        closing.addAll(clientsToClose);
-        this.owned = List.copyOf(closing);
+        this.ownsClients = ownsClients;
     }
 
-    /** Builds its own clients from {@code settings}; close it to release them. */
+    /**
+     * Builds its own clients from {@code settings}; close it to release them. The async client
+     * for uploads (an event loop that takes a moment to start and stop) is built only when a
+     * bundle is uploaded.
+     */
     public static Releases connect(AwsSettings settings, S3Layout layout, ProgressListener progress) {
-        S3Client s3 = AwsClients.s3(settings);
-        S3AsyncClient multipart = AwsClients.s3Multipart(settings);
-        return new Releases(s3, multipart, layout, Clock.systemUTC(), progress, List.of(multipart, s3));
+        return new Releases(AwsClients.s3(settings), () -> MultipartClient.create(settings, AwsClients.DEFAULT_PART_SIZE),
+                layout, Clock.systemUTC(), progress, true);
+    }
+
+    private synchronized S3TransferManager transfers() {
+        if (transfers == null) {
+            ownedMultipart = multipartSource.get();
+            transfers = S3TransferManager.builder().s3Client(ownedMultipart.client()).build();
+        }
+        return transfers;
     }
 
     public S3Layout layout() {
@@ -113,6 +129,8 @@ public final class Releases implements AutoCloseable {
      */
     public PublishResult publish(PublishRequest request) {
         request.validate();
+        // Starting the upload client (an event loop, many classes) takes seconds: do it while the bundle is hashed.
+        CompletableFuture<?> warmUp = CompletableFuture.runAsync(this::transfers).exceptionally(failure -> null); // an upload reports it
         Path bundle = request.path();
         Path packed = null;
         try {
@@ -136,6 +154,7 @@ public final class Releases implements AutoCloseable {
             throw FleetDeployException.invalidInput("Could not read " + bundle + ": " + e.getMessage(),
                     "Check that the path is readable and the disk has room for the packed bundle.");
         } finally {
+            warmUp.join();
             if (packed != null) {
                 deleteQuietly(packed);
             }
@@ -200,7 +219,7 @@ public final class Releases implements AutoCloseable {
                 .contentType("application/gzip")
                 .metadata(Map.of("sha256", sha256))).build();
         try {
-            PutObjectResponse response = transfers.uploadFile(UploadFileRequest.builder()
+            PutObjectResponse response = transfers().uploadFile(UploadFileRequest.builder()
                             .putObjectRequest(put).source(bundle)
                             .addTransferListener(new UploadProgress(progress, clock, layout.uri(key), size))
                             .build())
@@ -484,6 +503,11 @@ public final class Releases implements AutoCloseable {
      * Points a channel at a published version: a compare-and-set on the pointer object's ETag
      * ({@code If-Match}; {@code If-None-Match: *} for a new channel) that keeps the old value as
      * {@code previous}. Losing the race either retries from the new state or fails naming who moved it.
+     *
+     * <p>AWS S3 evaluates {@code If-Match} atomically with the write. S3Proxy 4.1 (hence the
+     * sandbox) checks it in its HTTP handler before the write, so two moves from the same state
+     * that arrive in the same instant can both succeed there; its {@code If-None-Match: *}, which
+     * publishing relies on, is atomic (a hard link in its store).
      */
     public ChannelMove setChannel(ChannelUpdate update) {
         String name = Names.requireSafe("channel", update.channel());
@@ -579,13 +603,15 @@ public final class Releases implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        for (AutoCloseable closeable : owned) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("Could not close an S3 client", e);
+    public synchronized void close() {
+        if (transfers != null) {
+            transfers.close();
+        }
+        if (ownsClients) {
+            if (ownedMultipart != null) {
+                ownedMultipart.close();
             }
+            s3.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.fleetdeploy.core.schema;
 
+import io.fleetdeploy.core.FleetDeployException;
 import java.nio.file.Path;
 
 /**
@@ -11,7 +12,7 @@ public interface ReleaseBundleSource {
 
     /** No release store configured: migrations can only come from a directory. */
     ReleaseBundleSource NONE = (app, version) -> {
-        throw io.fleetdeploy.core.FleetDeployException.invalidInput(
+        throw FleetDeployException.invalidInput(
                 "Migrations from a published release need a release store (bucket), and none was configured.",
                 "Give the release store's bucket, or migrate from a directory.");
     };

@@ -164,6 +164,28 @@ class ReleasesTest {
     }
 
     @Test
+    void serverSideEncryptionAppliesToTheBundleAndTheManifest() throws IOException {
+        Path big = randomFile("big.tar.gz", 11 * 1024 * 1024, 7);
+
+        Manifest manifest = releases.publish(PublishRequest.of(big, "8.0").withEncryption(Encryption.of("aws:kms", "alias/releases"))).manifest();
+
+        for (String key : List.of(manifest.bundleKey(), "deploy/shop/releases/8.0/manifest.json")) {
+            var head = S3.client().headObject(b -> b.bucket(S3.bucket()).key(key));
+            assertThat(head.serverSideEncryptionAsString()).as(key).isEqualTo("aws:kms");
+        }
+    }
+
+    @Test
+    void aVersionedBucketGivesTheManifestTheBundlesVersionId() throws IOException {
+        S3.client().putBucketVersioning(b -> b.bucket(S3.bucket()).versioningConfiguration(v -> v.status("Enabled")));
+
+        Manifest manifest = releases.publish(PublishRequest.of(appDirectory("one", "1"), "9.0")).manifest();
+
+        assertThat(manifest.versionId()).isNotBlank();
+        assertThat(S3.client().headObject(b -> b.bucket(S3.bucket()).key(manifest.bundleKey())).versionId()).isEqualTo(manifest.versionId());
+    }
+
+    @Test
     void concurrentPublishersOfOneVersionWithOtherBytesHaveExactlyOneWinner() throws Exception {
         List<Path> bundles = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

@@ -97,9 +97,7 @@ public final class DatabaseServers implements ParameterResolver {
                         .setServerConfig("max_connections", "200")
                         .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()))
                         .start();
-                Postgres postgres = new Postgres(server);
-                postgres.admin("CREATE ROLE " + APP_USER + " LOGIN PASSWORD '" + postgres.password + "'");
-                return postgres;
+                return new Postgres(server);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -129,10 +127,17 @@ public final class DatabaseServers implements ParameterResolver {
         }
 
         public TestDatabase newDatabase() {
+            return newDatabase(APP_USER, password);
+        }
+
+        /** A fresh database owned by {@code user}, a login role made on first use with {@code userPassword}. */
+        public TestDatabase newDatabase(String user, String userPassword) {
+            admin("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + user + "') THEN CREATE ROLE " + user
+                    + " LOGIN PASSWORD '" + userPassword + "'; END IF; END$$");
             String name = "db" + counter.incrementAndGet();
-            admin("CREATE DATABASE " + name + " OWNER " + APP_USER);
+            admin("CREATE DATABASE " + name + " OWNER " + user);
             return new TestDatabase("postgres", "jdbc:postgresql://127.0.0.1:" + port() + "/" + name,
-                    APP_USER, password, "127.0.0.1", port(), name);
+                    user, userPassword, "127.0.0.1", port(), name);
         }
 
         private void admin(String sql) {
@@ -174,6 +179,7 @@ public final class DatabaseServers implements ParameterResolver {
             String password = randomPassword();
             try {
                 Path initFile = Files.createTempFile("mariadb-init", ".sql");
+                initFile.toFile().deleteOnExit();
                 Files.writeString(initFile, String.join("\n",
                         "CREATE USER '" + ADMIN_USER + "'@'%' IDENTIFIED BY '" + adminPassword + "';",
                         "GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN_USER + "'@'%' WITH GRANT OPTION;",

@@ -2,6 +2,7 @@ package io.fleetdeploy.core.testing;
 
 import io.fleetdeploy.core.aws.AwsSettings;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -167,6 +168,15 @@ public final class S3ProxyExtension implements BeforeAllCallback, AfterAllCallba
                     .toList();
             if (!keys.isEmpty()) {
                 client.deleteObjects(b -> b.bucket(name).delete(Delete.builder().objects(keys).quiet(true).build()));
+            }
+        });
+        // A test may have turned versioning on: old versions and delete markers keep a bucket "not empty".
+        client.listObjectVersionsPaginator(b -> b.bucket(name)).forEach(page -> {
+            List<ObjectIdentifier> versions = new ArrayList<>();
+            page.versions().forEach(v -> versions.add(ObjectIdentifier.builder().key(v.key()).versionId(v.versionId()).build()));
+            page.deleteMarkers().forEach(m -> versions.add(ObjectIdentifier.builder().key(m.key()).versionId(m.versionId()).build()));
+            if (!versions.isEmpty()) {
+                client.deleteObjects(b -> b.bucket(name).delete(Delete.builder().objects(versions).quiet(true).build()));
             }
         });
         client.deleteBucket(b -> b.bucket(name));

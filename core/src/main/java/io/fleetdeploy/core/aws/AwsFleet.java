@@ -1,0 +1,89 @@
+package io.fleetdeploy.core.aws;
+
+import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.fleet.FleetChange;
+import io.fleetdeploy.core.fleet.FleetEffects;
+import io.fleetdeploy.core.fleet.FleetOperations;
+import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.OperationRunner;
+import io.fleetdeploy.core.operation.OperationStore;
+import io.fleetdeploy.core.operation.RunnerSettings;
+import io.fleetdeploy.core.operation.S3Leases;
+import io.fleetdeploy.core.operation.Sleeper;
+import io.fleetdeploy.core.release.Releases;
+import io.fleetdeploy.core.s3.S3Layout;
+import java.time.Clock;
+import java.time.Duration;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.ssm.SsmClient;
+
+/**
+ * Wires the fleet operations to real AWS (or the sandbox, through the endpoint override): one SDK
+ * client per service, the S3 state store and leases, the runner. The CLI and the Jenkins steps
+ * both start here.
+ */
+public final class AwsFleet implements AutoCloseable {
+
+    /**
+     * @param holder          who runs the operations (build URL, user@host); names the lease holder
+     * @param pollInterval    wait between observations (default 5 s)
+     * @param lease           lease TTL, waitForLease and force
+     * @param agentS3Endpoint S3 endpoint the instance agent uses; null: the instance's own
+     * @param agentHome       FLEET_HOME for instances that have none
+     */
+    public record Options(String holder, Duration pollInterval, LeaseOptions lease, String agentS3Endpoint, String agentHome) {
+    }
+
+    private final S3Client s3;
+    private final AutoScalingClient autoScaling;
+    private final ElasticLoadBalancingV2Client elbv2;
+    private final SsmClient ssm;
+    private final S3AsyncClient s3Multipart;
+    private final Releases releases;
+    private final OperationStore store;
+    private final FleetOperations operations;
+
+    public AwsFleet(AwsSettings settings, S3Layout layout, Options options, Clock clock, Sleeper sleeper, ProgressListener progress) {
+        RunnerSettings runnerSettings = new RunnerSettings(options.pollInterval(), options.lease(), options.holder());
+        this.s3 = AwsClients.s3(settings);
+        this.autoScaling = AwsClients.configure(AutoScalingClient.builder(), settings).build();
+        this.elbv2 = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), settings).build();
+        this.ssm = AwsClients.configure(SsmClient.builder(), settings).build();
+        this.s3Multipart = AwsClients.s3Multipart(settings);
+        this.releases = new Releases(s3, s3Multipart, layout, clock, progress);
+        this.store = new OperationStore(s3, layout, FleetChange.mapper());
+        AutoScalingGroups groups = new AutoScalingGroups(autoScaling);
+        Elbv2Traffic traffic = new Elbv2Traffic(elbv2);
+        S3FleetRecords records = new S3FleetRecords(s3, releases, runnerSettings.holder());
+        S3Leases leases = new S3Leases(s3, layout, clock, sleeper);
+        OperationRunner runner = new OperationRunner(store, leases, clock, sleeper, progress, runnerSettings);
+        // Long effects (SSM install, waiting for a pull group to come back) keep the lease alive while they wait.
+        Sleeper heartbeating = runner.heartbeatingSleeper();
+        SsmCommands commands = new SsmCommands(ssm, new SsmCommands.AgentSettings(layout, options.agentS3Endpoint(), options.agentHome()),
+                clock, heartbeating, Duration.ofSeconds(1));
+        FleetEffects effects = new FleetEffects(groups, traffic, commands, records, records, clock, heartbeating,
+                Duration.ofMinutes(5), Duration.ofMinutes(10), progress);
+        this.operations = new FleetOperations(groups, traffic, records, records, effects, runner, store, clock);
+    }
+
+    public FleetOperations operations() {
+        return operations;
+    }
+
+    public OperationStore store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        releases.close();
+        s3Multipart.close();
+        ssm.close();
+        elbv2.close();
+        autoScaling.close();
+        s3.close();
+    }
+}

@@ -1,0 +1,50 @@
+package io.fleetdeploy.core.fleet;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Read-only look at a group through the ports: Describe* calls and status objects, never a change. */
+public final class FleetObserver {
+
+    private final FleetPorts.Groups groups;
+    private final FleetPorts.Traffic traffic;
+    private final FleetPorts.Statuses statuses;
+    private final FleetPorts.Releases releases;
+
+    public FleetObserver(FleetPorts.Groups groups, FleetPorts.Traffic traffic, FleetPorts.Statuses statuses,
+                         FleetPorts.Releases releases) {
+        this.groups = groups;
+        this.traffic = traffic;
+        this.statuses = statuses;
+        this.releases = releases;
+    }
+
+    /**
+     * @param statusOf instances whose agent status to read; null: every InService instance
+     * @param channel  the channel pointer to read; null: none
+     */
+    public FleetObservation observe(String group, Collection<String> statusOf, String channel) {
+        Optional<GroupView> view = groups.describe(group);
+        Map<String, List<TargetState>> targets = new HashMap<>();
+        view.ifPresent(g -> {
+            for (String arn : g.targetGroupArns()) {
+                traffic.targetHealth(arn).forEach((id, state) -> targets.computeIfAbsent(id, k -> new ArrayList<>()).add(state));
+            }
+        });
+        Map<String, InstanceStatus> reported = new HashMap<>();
+        Collection<String> ids = statusOf != null ? statusOf : view.map(GroupView::inServiceIds).orElse(List.of());
+        for (String id : ids) {
+            statuses.status(group, id).ifPresent(s -> reported.put(id, s));
+        }
+        Optional<String> pointer = channel == null ? Optional.empty() : releases.channelVersion(channel);
+        return new FleetObservation(view, targets, reported, pointer);
+    }
+
+    public Optional<GroupView> group(String group) {
+        return groups.describe(group);
+    }
+}

@@ -1,0 +1,120 @@
+package io.fleetdeploy.core.fleet;
+
+import io.fleetdeploy.core.operation.Mutation;
+import io.fleetdeploy.core.operation.OperationDefinition;
+import io.fleetdeploy.core.operation.Transition;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * rolloutGroup pull: move the channel pointer (compare-and-set) and wait until convergePercent of
+ * the InService instances report the version; stragglers are named. Undo moves the pointer back
+ * and waits for the instances to report the previous version again.
+ */
+public final class PullRollout implements OperationDefinition<PullRollout.State, FleetObservation> {
+
+    public static final String KIND = "rollout-pull";
+
+    public enum Phase { PREPARE, CONVERGE, FINISH }
+
+    /** @param converged how many InService instances reported the version at the last line printed */
+    public record State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
+                        Instant waitSince, int converged, int total) {
+        public State {
+            suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
+        }
+
+        public static State start(RolloutRequest request) {
+            return new State(request, null, List.of(), Phase.PREPARE, null, 0, 0);
+        }
+    }
+
+    private final FleetObserver observer;
+
+    public PullRollout(FleetObserver observer) {
+        this.observer = observer;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public String group(State state) {
+        return state.request().group();
+    }
+
+    @Override
+    public FleetObservation observe(State state) {
+        return observer.observe(state.request().group(), state.phase() == Phase.CONVERGE ? null : List.of(),
+                state.phase() == Phase.PREPARE ? state.request().channel() : null);
+    }
+
+    @Override
+    public Transition<State> next(State s, FleetObservation seen, Instant now) {
+        RolloutRequest r = s.request();
+        if (seen.group().isEmpty()) {
+            return Transition.fail(s, "Group " + r.group() + " no longer exists.");
+        }
+        GroupView group = seen.group().get();
+        switch (s.phase()) {
+            case PREPARE: {
+                String previous = seen.channelVersion().orElse(null);
+                List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
+                List<Mutation> actions = new ArrayList<>();
+                if (!r.version().equals(previous)) {
+                    actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), r.group()));
+                }
+                if (!suspend.isEmpty()) {
+                    actions.add(new FleetChange.SuspendProcesses(r.group(), suspend));
+                }
+                return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, 0, group.inServiceIds().size()),
+                        "pull " + r.version() + " on group " + r.group() + " (channel " + r.channel() + ", was "
+                                + (previous == null ? "unset" : previous) + "): waiting for " + r.convergePercent() + "% of "
+                                + group.inServiceIds().size() + " InService instances", actions);
+            }
+            case CONVERGE: {
+                List<String> inService = group.inServiceIds();
+                List<String> failed = inService.stream().filter(id -> seen.statuses().containsKey(id)
+                        && seen.statuses().get(id).failed() && r.version().equals(seen.statuses().get(id).version())).toList();
+                if (!failed.isEmpty()) {
+                    return Transition.fail(s, "the agent failed to install " + r.version() + ": "
+                            + PushRollout.describeAll(seen, failed));
+                }
+                List<String> stragglers = inService.stream().filter(id -> !seen.runs(id, r.version())).toList();
+                int converged = inService.size() - stragglers.size();
+                boolean enough = inService.isEmpty() || converged * 100 >= r.convergePercent() * inService.size();
+                State next = new State(r, s.previousVersion(), s.suspendedByUs(), enough ? Phase.FINISH : Phase.CONVERGE,
+                        s.waitSince(), converged, inService.size());
+                String line = converged != s.converged() || inService.size() != s.total()
+                        ? "converged " + converged + "/" + inService.size() + " on " + r.version() : null;
+                if (enough) {
+                    String summary = "converged " + converged + "/" + inService.size() + " on " + r.version()
+                            + (stragglers.isEmpty() ? "" : "; stragglers: " + String.join(", ", stragglers));
+                    return Transition.act(next, summary);
+                }
+                if (!now.isBefore(s.waitSince().plus(r.timeout()))) {
+                    return Transition.fail(next, "only " + converged + " of " + inService.size() + " InService instances report "
+                            + r.version() + " after " + r.timeout() + " (" + r.convergePercent() + "% needed). Stragglers: "
+                            + PushRollout.describeAll(seen, stragglers));
+                }
+                return Transition.waitFor(next, line, converged + "/" + inService.size() + " report " + r.version()
+                        + "; waiting for " + String.join(", ", stragglers.subList(0, Math.min(5, stragglers.size())))
+                        + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : ""));
+            }
+            default: {
+                List<Mutation> actions = s.suspendedByUs().isEmpty() ? List.of()
+                        : List.of(new FleetChange.ResumeProcesses(r.group(), s.suspendedByUs()));
+                return new Transition<>(s, actions, Transition.Outcome.DONE, null,
+                        "group " + r.group() + " converged on " + r.version(), null, null);
+            }
+        }
+    }
+}

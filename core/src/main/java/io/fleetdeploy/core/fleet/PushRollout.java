@@ -1,0 +1,238 @@
+package io.fleetdeploy.core.fleet;
+
+import io.fleetdeploy.core.operation.Mutation;
+import io.fleetdeploy.core.operation.OperationDefinition;
+import io.fleetdeploy.core.operation.Transition;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * rolloutGroup push: per batch Standby -> SSM install -> exit Standby -> health gate, keeping
+ * minHealthyPercent at every moment. Before the first change it moves the channel pointer (so
+ * instances launched meanwhile boot into the new version) and suspends only the processes that were
+ * not suspended; it resumes exactly those at the end. Failure undoes every batch already moved.
+ */
+public final class PushRollout implements OperationDefinition<PushRollout.State, FleetObservation> {
+
+    public static final String KIND = "rollout-push";
+
+    public enum Phase { PREPARE, STANDBY, WAIT_STANDBY, INSTALL, EXIT_STANDBY, HEALTH, PAUSE, FINISH }
+
+    /**
+     * @param outcomes instance id -> what happened to it ("installed 1.2", "terminated during batch 2", ...)
+     * @param waitSince when the current wait began (its deadline is waitSince + timeout)
+     */
+    public record State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
+                        List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
+                        Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
+
+        public State {
+            suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
+            batches = batches == null ? List.of() : List.copyOf(batches);
+            outcomes = outcomes == null ? Map.of() : Map.copyOf(outcomes);
+            timings = timings == null ? List.of() : List.copyOf(timings);
+        }
+
+        public static State start(RolloutRequest request) {
+            return new State(request, null, 0, List.of(), List.of(), 0, Phase.PREPARE, 0, null, null, Map.of(), List.of());
+        }
+
+        State with(Phase newPhase, Instant since) {
+            return new State(request, previousVersion, required, suspendedByUs, batches, batch, newPhase, 0, since,
+                    batchStarted, outcomes, timings);
+        }
+
+        List<String> current() {
+            return batches.get(batch);
+        }
+
+        String label() {
+            return "batch " + (batch + 1) + "/" + batches.size();
+        }
+    }
+
+    private final FleetObserver observer;
+
+    public PushRollout(FleetObserver observer) {
+        this.observer = observer;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public Class<State> stateType() {
+        return State.class;
+    }
+
+    @Override
+    public String group(State state) {
+        return state.request().group();
+    }
+
+    @Override
+    public FleetObservation observe(State state) {
+        List<String> statusOf = state.phase() == Phase.HEALTH ? state.current() : List.of();
+        return observer.observe(state.request().group(), statusOf, state.phase() == Phase.PREPARE ? state.request().channel() : null);
+    }
+
+    @Override
+    public Transition<State> next(State s, FleetObservation seen, Instant now) {
+        RolloutRequest r = s.request();
+        if (seen.group().isEmpty()) {
+            return Transition.fail(s, "Group " + r.group() + " no longer exists.");
+        }
+        GroupView group = seen.group().get();
+        return switch (s.phase()) {
+            case PREPARE -> prepare(s, seen, group, now);
+            case STANDBY -> standby(s, seen, group, now);
+            case WAIT_STANDBY -> waitStandby(s, seen, now);
+            case INSTALL -> Transition.act(s.with(Phase.EXIT_STANDBY, now), null,
+                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout()));
+            case EXIT_STANDBY -> Transition.act(s.with(Phase.HEALTH, now), null,
+                    new FleetChange.ExitStandby(r.group(), s.current()));
+            case HEALTH -> health(s, seen, now);
+            case PAUSE -> now.isBefore(s.waitSince().plus(r.pauseBetweenBatches()))
+                    ? Transition.waitFor(s, "pause between batches until " + s.waitSince().plus(r.pauseBetweenBatches()))
+                    : Transition.act(s.with(Phase.STANDBY, now), null);
+            case FINISH -> finish(s);
+        };
+    }
+
+    private Transition<State> prepare(State s, FleetObservation seen, GroupView group, Instant now) {
+        RolloutRequest r = s.request();
+        BatchPlan plan = BatchPlan.of(r.group(), group.inServiceIds(), r.batchSize(), r.batchPercent(), r.minHealthyPercent(), r.canary());
+        String previous = seen.channelVersion().orElse(null);
+        List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
+        List<Mutation> actions = new ArrayList<>();
+        if (!r.version().equals(previous)) {
+            actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), null));
+        }
+        if (!suspend.isEmpty()) {
+            actions.add(new FleetChange.SuspendProcesses(r.group(), suspend));
+        }
+        State next = new State(r, previous, plan.required(), suspend, plan.batches(), 0, Phase.STANDBY, 0, now, null, Map.of(), List.of());
+        return Transition.act(next, "push " + r.version() + " to group " + r.group() + " (was " + (previous == null ? "unset" : previous)
+                + "): " + plan.groupSize() + " instances in " + plan.batches().size() + " batch(es) of " + plan.batchSize()
+                + (r.canary() ? " after a canary" : "") + ", " + plan.required() + " keep serving", actions);
+    }
+
+    private Transition<State> standby(State s, FleetObservation seen, GroupView group, Instant now) {
+        RolloutRequest r = s.request();
+        List<String> batch = s.current().stream().filter(id -> seen.instance(id).isPresent()).toList();
+        Map<String, String> outcomes = new LinkedHashMap<>(s.outcomes());
+        s.current().stream().filter(id -> !batch.contains(id)).forEach(id -> outcomes.put(id, "left the group before " + s.label()));
+        if (batch.isEmpty()) {
+            return advance(withBatch(s, batch, outcomes), now, s.label() + ": every instance left the group; skipped");
+        }
+        long healthyOthers = group.instances().stream()
+                .filter(i -> !batch.contains(i.id()) && seen.servesHealthy(i.id())).count();
+        if (healthyOthers < s.required()) {
+            if (timedOut(s, now)) {
+                return Transition.fail(s, s.label() + ": only " + healthyOthers + " instance(s) of group " + r.group()
+                        + " serve healthy besides the batch, " + s.required() + " needed (minHealthyPercent), for " + r.timeout() + ".");
+            }
+            return Transition.waitFor(s, s.label() + ": waiting until " + s.required() + " instances besides the batch serve healthy (now "
+                    + healthyOthers + ")");
+        }
+        State next = withBatch(s, batch, outcomes);
+        next = new State(r, next.previousVersion(), next.required(), next.suspendedByUs(), next.batches(), next.batch(),
+                Phase.WAIT_STANDBY, 0, now, now, next.outcomes(), next.timings());
+        return Transition.act(next, s.label() + ": " + String.join(", ", batch) + " leaving traffic",
+                new FleetChange.EnterStandby(r.group(), batch));
+    }
+
+    private Transition<State> waitStandby(State s, FleetObservation seen, Instant now) {
+        List<String> gone = s.current().stream().filter(id -> seen.instance(id).isEmpty()).toList();
+        if (!gone.isEmpty()) {
+            Map<String, String> outcomes = new LinkedHashMap<>(s.outcomes());
+            gone.forEach(id -> outcomes.put(id, "terminated during " + s.label()));
+            List<String> rest = s.current().stream().filter(id -> !gone.contains(id)).toList();
+            State next = withBatch(s, rest, outcomes);
+            if (rest.isEmpty()) {
+                return advance(next, now, s.label() + ": " + String.join(", ", gone) + " terminated; the group's replacement boots into "
+                        + s.request().version());
+            }
+            return Transition.waitFor(next, s.label() + ": " + String.join(", ", gone) + " terminated", "Standby of " + String.join(", ", rest));
+        }
+        List<String> notYet = s.current().stream()
+                .filter(id -> !seen.instance(id).map(GroupView.InstanceView::inStandby).orElse(false) || !seen.drained(id)).toList();
+        if (notYet.isEmpty()) {
+            return Transition.act(s.with(Phase.INSTALL, now), s.label() + ": drained; installing " + s.request().version());
+        }
+        if (timedOut(s, now)) {
+            return Transition.fail(s, s.label() + ": not drained into Standby within " + s.request().timeout() + ": "
+                    + describeAll(seen, notYet));
+        }
+        return Transition.waitFor(s, s.label() + ": draining " + String.join(", ", notYet));
+    }
+
+    private Transition<State> health(State s, FleetObservation seen, Instant now) {
+        RolloutRequest r = s.request();
+        List<String> failed = s.current().stream().filter(id -> seen.statuses().containsKey(id) && seen.statuses().get(id).failed()).toList();
+        if (!failed.isEmpty()) {
+            return Transition.fail(s, s.label() + ": the agent reported a failure: " + describeAll(seen, failed));
+        }
+        List<String> present = s.current().stream().filter(id -> seen.instance(id).isPresent()).toList();
+        List<String> unhealthy = present.stream().filter(id -> !seen.servesHealthy(id) || !seen.runs(id, r.version())).toList();
+        if (unhealthy.isEmpty()) {
+            int streak = s.healthyStreak() + 1;
+            if (streak < r.healthyChecks()) {
+                State next = new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH,
+                        streak, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings());
+                return Transition.waitFor(next, s.label() + ": healthy check " + streak + "/" + r.healthyChecks());
+            }
+            Map<String, String> outcomes = new LinkedHashMap<>(s.outcomes());
+            present.forEach(id -> outcomes.put(id, "installed " + r.version()));
+            s.current().stream().filter(id -> !present.contains(id)).forEach(id -> outcomes.put(id, "terminated during " + s.label()));
+            List<BatchTiming> timings = new ArrayList<>(s.timings());
+            timings.add(new BatchTiming(s.batch() + 1, s.current(), s.batchStarted(), now));
+            State done = new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH,
+                    0, s.waitSince(), s.batchStarted(), outcomes, timings);
+            return advance(done, now, s.label() + ": " + String.join(", ", present) + " healthy on " + r.version());
+        }
+        if (timedOut(s, now)) {
+            return Transition.fail(s, s.label() + ": not healthy on " + r.version() + " within " + r.timeout() + ": " + describeAll(seen, unhealthy));
+        }
+        State reset = s.healthyStreak() == 0 ? s : new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(),
+                Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings());
+        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy));
+    }
+
+    private Transition<State> advance(State s, Instant now, String progress) {
+        RolloutRequest r = s.request();
+        boolean last = s.batch() + 1 >= s.batches().size();
+        Phase phase = last ? Phase.FINISH : !r.pauseBetweenBatches().isZero() ? Phase.PAUSE : Phase.STANDBY;
+        State next = new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), last ? s.batch() : s.batch() + 1,
+                phase, 0, now, null, s.outcomes(), s.timings());
+        return Transition.act(next, progress);
+    }
+
+    private Transition<State> finish(State s) {
+        RolloutRequest r = s.request();
+        List<Mutation> actions = s.suspendedByUs().isEmpty() ? List.of() : List.of(new FleetChange.ResumeProcesses(r.group(), s.suspendedByUs()));
+        Transition<State> resumed = Transition.act(s, null, actions);
+        return new Transition<>(s, resumed.actions(), Transition.Outcome.DONE, null,
+                "group " + r.group() + " runs " + r.version() + " (" + s.timings().size() + " batch(es))", null, null);
+    }
+
+    private static State withBatch(State s, List<String> batch, Map<String, String> outcomes) {
+        List<List<String>> batches = new ArrayList<>(s.batches());
+        batches.set(s.batch(), batch);
+        return new State(s.request(), s.previousVersion(), s.required(), s.suspendedByUs(), batches, s.batch(), s.phase(),
+                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings());
+    }
+
+    private static boolean timedOut(State s, Instant now) {
+        return s.waitSince() != null && !now.isBefore(s.waitSince().plus(s.request().timeout()));
+    }
+
+    static String describeAll(FleetObservation seen, List<String> ids) {
+        return String.join("; ", ids.stream().map(seen::describe).toList());
+    }
+}

@@ -1,0 +1,316 @@
+package io.fleetdeploy.core.operation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fleetdeploy.core.FleetDeployException;
+import io.fleetdeploy.core.Names;
+import io.fleetdeploy.core.ProgressListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Runs operations: observe, apply the pure transition, write each mutation and its inverse to the
+ * undo log, make the mutation, persist, wait. Abort and failure replay the undo log in reverse.
+ * One {@link Session} per operation; its {@link Session#tick()} is one step, so a Jenkins timer can
+ * drive it as well as {@link Session#runToEnd()}.
+ */
+public final class OperationRunner {
+
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private final OperationStore store;
+    private final S3Leases leases;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final ProgressListener progress;
+    private final RunnerSettings settings;
+    /** The session whose lease {@link #heartbeat()} renews: long effects (an SSM install) call it while they wait. */
+    private volatile Session<?, ?> active;
+
+    public OperationRunner(OperationStore store, S3Leases leases, Clock clock, Sleeper sleeper,
+                           ProgressListener progress, RunnerSettings settings) {
+        this.store = store;
+        this.leases = leases;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.progress = progress;
+        this.settings = settings;
+    }
+
+    /** Takes the group's lease and persists the new operation; nothing in the fleet is changed yet. */
+    public <S, O> Session<S, O> start(OperationDefinition<S, O> definition, Effects effects, S initialState,
+                                      OnFailure onFailure, AbortSignal abort) {
+        String group = definition.group(initialState);
+        Instant now = clock.instant();
+        String id = newId(definition.kind(), group, now);
+        Lease lease = leases.acquire(group, settings.holder(), id, settings.lease(), progress);
+        OperationRecord record = new OperationRecord(id, definition.kind(), store.layout().app(), group, settings.holder(),
+                OperationStatus.RUNNING, onFailure, now, now, null, null,
+                store.mapper().valueToTree(initialState), List.of(), List.of(), null);
+        store.save(record);
+        progress.info("[" + id + "] started by " + settings.holder() + ".");
+        return new Session<>(definition, effects, record, lease, abort);
+    }
+
+    /** Continues a persisted operation (its process died): takes its lease back and goes on from its state. */
+    public Session<?, ?> resume(String operationId, OperationCatalog catalog, AbortSignal abort) {
+        OperationRecord record = store.load(operationId);
+        if (record.status() == OperationStatus.FAILED && !record.undo().isEmpty()) {
+            // An undo that failed part-way: resuming finishes it.
+            record = record.withStatus(OperationStatus.ROLLING_BACK, record.message(), clock.instant());
+        } else if (record.status().isFinal()) {
+            throw FleetDeployException.invalidInput(
+                    "Operation " + operationId + " already ended (" + record.status() + ").",
+                    "Nothing to resume; start a new operation if needed.");
+        }
+        OperationDefinition<?, ?> definition = catalog.definition(record.kind());
+        Lease lease = leases.acquire(record.group(), settings.holder(), record.id(), settings.lease(), progress);
+        record = record.withHolder(settings.holder());
+        store.save(record);
+        progress.info("[" + record.id() + "] resumed by " + settings.holder() + " (" + record.status() + ").");
+        return new Session<>(definition, catalog.effects(), record, lease, abort);
+    }
+
+    /**
+     * Renews the running session's lease when due. Effects that wait long (an SSM install bounded
+     * by minutes) sleep through {@link #heartbeatingSleeper()} so the lease does not expire under them.
+     */
+    public void heartbeat() {
+        Session<?, ?> session = active;
+        if (session != null) {
+            session.renewLeaseIfDue();
+        }
+    }
+
+    /** The runner's sleeper, renewing the running session's lease before every sleep. */
+    public Sleeper heartbeatingSleeper() {
+        return duration -> {
+            heartbeat();
+            sleeper.sleep(duration);
+        };
+    }
+
+    private static String newId(String kind, String group, Instant now) {
+        String id = kind + "-" + group + "-" + ID_TIME.format(now) + "-"
+                + Integer.toHexString(0x1000 + ThreadLocalRandom.current().nextInt(0xF000));
+        if (!Names.isSafe(id) ) {
+            id = kind + "-" + ID_TIME.format(now) + "-" + Integer.toHexString(0x1000 + ThreadLocalRandom.current().nextInt(0xF000));
+        }
+        return id;
+    }
+
+    /** One running operation. Not thread-safe: one thread ticks it; another may only request abort. */
+    public final class Session<S, O> {
+
+        private final OperationDefinition<S, O> definition;
+        private final Effects effects;
+        private final AbortSignal abort;
+        private OperationRecord record;
+        private Lease lease;
+        private Instant leaseRenewedAt;
+
+        Session(OperationDefinition<S, O> definition, Effects effects, OperationRecord record, Lease lease, AbortSignal abort) {
+            this.definition = definition;
+            this.effects = effects;
+            this.record = record;
+            this.lease = lease;
+            this.abort = abort;
+            this.leaseRenewedAt = clock.instant();
+        }
+
+        public OperationRecord record() {
+            return record;
+        }
+
+        public String id() {
+            return record.id();
+        }
+
+        public S state() {
+            return store.mapper().convertValue(record.state(), definition.stateType());
+        }
+
+        /** Ticks and sleeps until the operation ends; returns its final record. */
+        public OperationRecord runToEnd() {
+            Duration wait = tick();
+            while (wait != null) {
+                try {
+                    if (!wait.isZero()) {
+                        sleeper.sleep(wait);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    abort.request("the thread running the operation was interrupted");
+                }
+                wait = tick();
+            }
+            return record;
+        }
+
+        /** One step. Returns how long to wait before the next tick, or null when the operation has ended. */
+        public Duration tick() {
+            if (record.status().isFinal()) {
+                return null;
+            }
+            active = this;
+            if (abort.isRequested() && record.status() == OperationStatus.RUNNING) {
+                String why = "Aborted (" + (abort.reason() == null ? "abort requested" : abort.reason()) + ")";
+                record = record.withStatus(OperationStatus.ABORTING, why, clock.instant());
+                line(why + "; undoing " + record.undo().size() + " change(s).");
+                store.save(record);
+            }
+            if (record.status().isUndoing()) {
+                return undoOne();
+            }
+            try {
+                renewLeaseIfDue();
+                S state = state();
+                O observation = definition.observe(state);
+                Transition<S> transition = definition.next(state, observation, clock.instant());
+                for (Mutation mutation : transition.actions()) {
+                    List<UndoEntry> undo = new ArrayList<>(record.undo());
+                    undo.add(new UndoEntry(mutation, mutation.inverse(), clock.instant()));
+                    record = record.withUndo(undo, clock.instant());
+                    store.save(record);
+                    line(mutation.describe());
+                    effects.apply(mutation, false);
+                }
+                OperationRecord before = record;
+                record = record.withState(store.mapper().valueToTree(transition.state()), transition.waitingFor(), clock.instant());
+                if (transition.progress() != null) {
+                    line(transition.progress());
+                }
+                boolean changed = !transition.actions().isEmpty() || transition.progress() != null
+                        || !record.state().equals(before.state()) || !java.util.Objects.equals(record.waitingFor(), before.waitingFor());
+                switch (transition.outcome()) {
+                    case DONE -> finish(OperationStatus.SUCCEEDED, "Succeeded.");
+                    case FAILED -> fail(transition.failure());
+                    default -> {
+                        if (changed) {
+                            store.save(record); // an unchanged poll is not worth a write
+                        }
+                    }
+                }
+                if (record.status().isFinal()) {
+                    return null;
+                }
+                if (record.status().isUndoing()) {
+                    return Duration.ZERO;
+                }
+                return transition.nextPoll() != null ? transition.nextPoll() : settings.pollInterval();
+            } catch (LeaseLostException e) {
+                record = record.withStatus(OperationStatus.HALTED, e.getMessage(), clock.instant());
+                line(e.getMessage());
+                store.save(record);
+                return null;
+            } catch (RuntimeException e) {
+                fail(e instanceof FleetDeployException f ? f.whatFailed() : e.getClass().getSimpleName() + ": " + e.getMessage());
+                return record.status().isFinal() ? null : Duration.ZERO;
+            }
+        }
+
+        /** Undo of one entry per tick, persisted after each, so a kill during undo resumes the undo. */
+        private Duration undoOne() {
+            List<UndoEntry> undo = new ArrayList<>(record.undo());
+            if (undo.isEmpty()) {
+                finish(record.status() == OperationStatus.ABORTING ? OperationStatus.ABORTED : OperationStatus.ROLLED_BACK,
+                        record.message() + " Everything this operation changed was put back.");
+                return null;
+            }
+            UndoEntry last = undo.remove(undo.size() - 1);
+            if (last.inverse() != null) {
+                try {
+                    line("undo: " + last.inverse().describe());
+                    effects.apply(last.inverse(), true);
+                } catch (RuntimeException e) {
+                    // The remaining entries stay in the log: resume continues the undo from here.
+                    record = record.withStatus(OperationStatus.FAILED, record.message() + " Undo failed at '"
+                            + last.inverse().describe() + "': " + e.getMessage() + ". Still to put back: "
+                            + describeRemaining(record.undo()) + ". Fix the cause and run `fleet-deploy resume "
+                            + record.id() + "` to finish the undo.", clock.instant());
+                    line(record.message());
+                    store.save(record);
+                    releaseLease();
+                    return null;
+                }
+            }
+            record = record.withUndo(undo, clock.instant());
+            store.save(record);
+            return Duration.ZERO;
+        }
+
+        private void fail(String failure) {
+            String message = "Failed: " + failure;
+            line(message);
+            if (record.onFailure() == OnFailure.HALT) {
+                finish(OperationStatus.HALTED, message + " Halted in place (onFailure: halt); undo log kept.");
+            } else {
+                record = record.withStatus(OperationStatus.ROLLING_BACK, message, clock.instant());
+                line("Rolling back " + record.undo().size() + " change(s).");
+                store.save(record);
+            }
+        }
+
+        private void finish(OperationStatus status, String message) {
+            record = record.withStatus(status, message, clock.instant());
+            line(status + ": " + message);
+            store.save(record);
+            releaseLease();
+        }
+
+        private void releaseLease() {
+            try {
+                leases.release(lease);
+            } catch (RuntimeException e) {
+                progress.warn("Could not release the lease on group " + lease.group() + ": " + e.getMessage()
+                        + " It expires at " + lease.expires() + ".");
+            }
+        }
+
+        void renewLeaseIfDue() {
+            Duration ttl = settings.lease().ttl();
+            if (Duration.between(leaseRenewedAt, clock.instant()).compareTo(ttl.dividedBy(3)) >= 0) {
+                try {
+                    lease = leases.renew(lease, ttl);
+                } catch (FleetDeployException e) {
+                    throw new LeaseLostException(e.getMessage());
+                }
+                leaseRenewedAt = clock.instant();
+            }
+        }
+
+        private void line(String text) {
+            String line = "[" + record.id() + "] " + text;
+            record = record.withHistoryLine(clock.instant() + " " + text);
+            progress.info(line);
+        }
+    }
+
+    static String describeRemaining(List<UndoEntry> undo) {
+        List<String> parts = new ArrayList<>();
+        for (int i = undo.size() - 1; i >= 0; i--) {
+            Mutation inverse = undo.get(i).inverse();
+            parts.add(inverse == null ? "(cannot be undone) " + undo.get(i).change().describe() : inverse.describe());
+        }
+        return parts.isEmpty() ? "nothing" : String.join("; ", parts);
+    }
+
+    private static final class LeaseLostException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LeaseLostException(String message) {
+            super(message);
+        }
+    }
+
+    /** Converts a state tree read from JSON; used by callers that only hold the record. */
+    public static <S> S stateOf(OperationRecord record, Class<S> type, OperationStore store) {
+        JsonNode node = record.state();
+        return store.mapper().convertValue(node, type);
+    }
+}

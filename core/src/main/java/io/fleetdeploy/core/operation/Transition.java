@@ -1,0 +1,47 @@
+package io.fleetdeploy.core.operation;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The result of one pure step: the next state, the mutations to make (in order), and whether the
+ * operation is done, failed or waiting (and for what).
+ *
+ * @param progress   one line for the progress listener when the state changed in a way a user
+ *                   cares about (batch i/n, instance, state); null when nothing worth a line happened
+ * @param waitingFor what the next poll waits for, for status displays (Jenkins getStatus); may be null
+ * @param nextPoll   how long to wait before the next observation; null: the runner's poll interval
+ */
+public record Transition<S>(S state, List<Mutation> actions, Outcome outcome, String failure,
+                            String progress, String waitingFor, Duration nextPoll) {
+
+    public enum Outcome { CONTINUE, DONE, FAILED }
+
+    public Transition {
+        actions = List.copyOf(actions);
+    }
+
+    public static <S> Transition<S> act(S state, String progress, Mutation... actions) {
+        return new Transition<>(state, List.of(actions), Outcome.CONTINUE, null, progress, null, Duration.ZERO);
+    }
+
+    public static <S> Transition<S> act(S state, String progress, List<Mutation> actions) {
+        return new Transition<>(state, actions, Outcome.CONTINUE, null, progress, null, Duration.ZERO);
+    }
+
+    public static <S> Transition<S> waitFor(S state, String waitingFor) {
+        return new Transition<>(state, List.of(), Outcome.CONTINUE, null, null, waitingFor, null);
+    }
+
+    public static <S> Transition<S> waitFor(S state, String progress, String waitingFor) {
+        return new Transition<>(state, List.of(), Outcome.CONTINUE, null, progress, waitingFor, null);
+    }
+
+    public static <S> Transition<S> done(S state, String progress) {
+        return new Transition<>(state, List.of(), Outcome.DONE, null, progress, null, Duration.ZERO);
+    }
+
+    public static <S> Transition<S> fail(S state, String failure) {
+        return new Transition<>(state, List.of(), Outcome.FAILED, failure, null, null, Duration.ZERO);
+    }
+}

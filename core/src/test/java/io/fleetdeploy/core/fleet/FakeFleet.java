@@ -1,0 +1,200 @@
+package io.fleetdeploy.core.fleet;
+
+import io.fleetdeploy.core.FleetDeployException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * An in-memory group behind one target group, for the pure-logic tests of the operations and the
+ * runner (the real AWS path is proved in the sandbox). Changes take effect at once; an instance is
+ * healthy when it runs a version not listed in {@link #unhealthyVersions}. Every change is checked
+ * against {@link #minServing} at the moment it happens.
+ */
+final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPorts.Commands, FleetPorts.Releases, FleetPorts.Statuses {
+
+    static final String TG = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web-blue/1";
+    static final String TG_GREEN = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web-green/2";
+    static final String LISTENER = "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/lb/1/9";
+
+    final String group = "web";
+    final Map<String, String> lifecycle = new TreeMap<>();
+    final Map<String, String> version = new TreeMap<>();
+    final Set<String> suspended = new HashSet<>();
+    GroupView.Capacity capacity;
+    final Set<String> unhealthyVersions = new HashSet<>();
+    final Set<String> failingCommands = new HashSet<>();
+    final Set<String> published = new HashSet<>();
+    final Map<String, String> channels = new LinkedHashMap<>();
+    final List<String> calls = new ArrayList<>();
+    final Map<String, TargetState> greenHealth = new LinkedHashMap<>();
+    ForwardConfig listener = ForwardConfig.single(TG);
+    int minServing = 0;
+    int lowestServing = Integer.MAX_VALUE;
+    Consumer<String> onCall = call -> { };
+
+    FakeFleet(int size, String running) {
+        for (int i = 1; i <= size; i++) {
+            String id = String.format("i-%03d", i);
+            lifecycle.put(id, "InService");
+            version.put(id, running);
+        }
+        capacity = new GroupView.Capacity(size, size * 2, size);
+        published.add(running);
+        channels.put(group, running);
+    }
+
+    long serving() {
+        return lifecycle.keySet().stream().filter(this::healthy).count();
+    }
+
+    private boolean healthy(String id) {
+        return "InService".equals(lifecycle.get(id)) && !unhealthyVersions.contains(version.get(id));
+    }
+
+    private void call(String call) {
+        calls.add(call);
+        long serving = serving();
+        lowestServing = (int) Math.min(lowestServing, serving);
+        if (serving < minServing) {
+            throw new AssertionError("only " + serving + " serving after " + call + ", " + minServing + " required");
+        }
+        onCall.accept(call);
+    }
+
+    @Override
+    public Optional<GroupView> describe(String name) {
+        if (!name.equals(group)) {
+            return Optional.empty();
+        }
+        List<GroupView.InstanceView> instances = lifecycle.entrySet().stream()
+                .map(e -> new GroupView.InstanceView(e.getKey(), e.getValue(), "Healthy")).toList();
+        return Optional.of(new GroupView(group, capacity, instances, List.copyOf(suspended), List.of(TG)));
+    }
+
+    @Override
+    public void enterStandby(String g, List<String> ids) {
+        ids.forEach(id -> {
+            if (!"InService".equals(lifecycle.get(id))) {
+                throw new IllegalStateException(id + " is not InService");
+            }
+            lifecycle.put(id, "Standby");
+        });
+        capacity = new GroupView.Capacity(capacity.min(), capacity.max(), capacity.desired() - ids.size());
+        call("enterStandby " + ids);
+    }
+
+    @Override
+    public void exitStandby(String g, List<String> ids) {
+        ids.forEach(id -> lifecycle.put(id, "InService"));
+        capacity = new GroupView.Capacity(capacity.min(), capacity.max(), capacity.desired() + ids.size());
+        call("exitStandby " + ids);
+    }
+
+    @Override
+    public void suspendProcesses(String g, List<String> processes) {
+        suspended.addAll(processes);
+        call("suspend " + processes);
+    }
+
+    @Override
+    public void resumeProcesses(String g, List<String> processes) {
+        processes.forEach(suspended::remove);
+        call("resume " + processes);
+    }
+
+    @Override
+    public void setCapacity(String g, GroupView.Capacity c) {
+        capacity = c;
+        call("capacity " + c);
+    }
+
+    @Override
+    public Optional<String> targetGroupArn(String nameOrArn) {
+        return nameOrArn.equals(TG_GREEN) || nameOrArn.equals("web-green") ? Optional.of(TG_GREEN)
+                : nameOrArn.equals(TG) || nameOrArn.equals("web-blue") ? Optional.of(TG) : Optional.empty();
+    }
+
+    @Override
+    public Map<String, TargetState> targetHealth(String arn) {
+        if (arn.equals(TG_GREEN)) {
+            return Map.copyOf(greenHealth);
+        }
+        Map<String, TargetState> states = new TreeMap<>();
+        lifecycle.forEach((id, state) -> {
+            if (state.equals("InService")) {
+                states.put(id, healthy(id) ? new TargetState("healthy", null) : new TargetState("unhealthy", "Target.FailedHealthChecks"));
+            }
+        });
+        return states;
+    }
+
+    @Override
+    public void deregister(String arn, List<String> ids) {
+        call("deregister " + ids);
+    }
+
+    @Override
+    public void register(String arn, List<String> ids) {
+        call("register " + ids);
+    }
+
+    @Override
+    public Optional<ForwardConfig> forward(String arn) {
+        return arn.equals(LISTENER) ? Optional.of(listener) : Optional.empty();
+    }
+
+    @Override
+    public void setForward(String arn, ForwardConfig forward) {
+        listener = forward;
+        call("forward " + forward);
+    }
+
+    @Override
+    public void install(String g, List<String> ids, String v, Duration timeout) {
+        List<String> failed = ids.stream().filter(failingCommands::contains).toList();
+        ids.stream().filter(id -> !failingCommands.contains(id)).forEach(id -> version.put(id, v));
+        call("install " + v + " " + ids);
+        if (!failed.isEmpty()) {
+            failed.forEach(failingCommands::remove); // fails once, like a flaky SSM delivery
+            throw new FleetDeployException("fleet-agent install " + v + " failed on " + failed, "", "");
+        }
+    }
+
+    @Override
+    public boolean isPublished(String v) {
+        return published.contains(v);
+    }
+
+    @Override
+    public Optional<String> channelVersion(String channel) {
+        return Optional.ofNullable(channels.get(channel));
+    }
+
+    @Override
+    public void moveChannel(String channel, String expected, String v) {
+        if (!java.util.Objects.equals(channels.get(channel), expected)) {
+            throw new IllegalStateException("channel moved");
+        }
+        channels.put(channel, v);
+        call("channel " + channel + " -> " + v);
+    }
+
+    @Override
+    public Optional<InstanceStatus> status(String g, String id) {
+        return Optional.ofNullable(version.get(id))
+                .map(v -> new InstanceStatus(id, g, "shop", v, "0".repeat(64), Instant.EPOCH, "installed", null));
+    }
+
+    FleetObserver observer() {
+        return new FleetObserver(this, this, this, this);
+    }
+}

@@ -1,0 +1,287 @@
+package io.fleetdeploy.core.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fleetdeploy.core.FleetDeployException;
+import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.operation.AbortSignal;
+import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.OnFailure;
+import io.fleetdeploy.core.operation.OperationRecord;
+import io.fleetdeploy.core.operation.OperationRunner;
+import io.fleetdeploy.core.operation.OperationStatus;
+import io.fleetdeploy.core.operation.OperationStore;
+import io.fleetdeploy.core.operation.RunnerSettings;
+import io.fleetdeploy.core.operation.S3Leases;
+import io.fleetdeploy.core.operation.TestClock;
+import io.fleetdeploy.core.s3.S3Layout;
+import io.fleetdeploy.core.testing.S3ProxyExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The runner and the operations together: state and leases in a real (embedded) S3, the fleet an
+ * in-memory fake so the logic (batches, undo order, abort, resume) is checked exactly.
+ */
+class FleetOperationsTest {
+
+    @RegisterExtension
+    static final S3ProxyExtension S3 = new S3ProxyExtension();
+
+    private final TestClock clock = new TestClock();
+    private final List<String> lines = new ArrayList<>();
+    private FakeFleet fleet;
+    private OperationStore store;
+    private S3Leases leases;
+
+    @BeforeEach
+    void setUp() {
+        fleet = new FakeFleet(6, "1.0");
+        fleet.published.add("2.0");
+        S3Layout layout = S3Layout.of(S3.bucket(), "deploys", "shop");
+        store = new OperationStore(S3.client(), layout, FleetChange.mapper());
+        leases = new S3Leases(S3.client(), layout, clock, clock.sleeper());
+    }
+
+    private FleetOperations operations(String holder) {
+        ProgressListener progress = lines::add;
+        OperationRunner runner = new OperationRunner(store, leases, clock, clock.sleeper(), progress,
+                new RunnerSettings(Duration.ofSeconds(5), LeaseOptions.defaults(), holder));
+        FleetEffects effects = new FleetEffects(fleet, fleet, fleet, fleet, fleet, clock, clock.sleeper(),
+                Duration.ofMinutes(1), Duration.ofMinutes(5), progress);
+        return new FleetOperations(fleet, fleet, fleet, fleet, effects, runner, store, clock);
+    }
+
+    private static RolloutRequest push(int minHealthy, OnFailure onFailure) {
+        return new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PUSH, null, null, null, minHealthy, false, null, 2,
+                Duration.ofMinutes(2), onFailure, null, null, null, null);
+    }
+
+    @Test
+    void pushMovesEveryInstanceKeepingMinHealthyAndPutsProcessesBack() {
+        fleet.suspended.add("AZRebalance"); // suspended by someone else: must stay suspended
+        fleet.minServing = 4;
+        OperationRecord done = operations("ci#1").rollout(push(66, null), new AbortSignal());
+
+        assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.channels.get("web")).isEqualTo("2.0");
+        assertThat(fleet.suspended).containsExactly("AZRebalance");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+        assertThat(fleet.calls).contains("suspend [AlarmNotification, ScheduledActions, ReplaceUnhealthy]");
+        assertThat(fleet.calls.get(0)).isEqualTo("channel web -> 2.0"); // desired version recorded before the first change
+        assertThat(fleet.lowestServing).isEqualTo(4);
+        assertThat(leases.read("web")).isEmpty();
+        PushRollout.State state = store.mapper().convertValue(store.load(done.id()).state(), PushRollout.State.class);
+        assertThat(state.timings()).hasSize(3);
+        assertThat(state.outcomes()).hasSize(6).allSatisfy((id, outcome) -> assertThat(outcome).isEqualTo("installed 2.0"));
+        assertThat(lines).anyMatch(l -> l.contains("batch 2/3: i-003, i-004 leaving traffic"));
+    }
+
+    @Test
+    void unhealthyReleaseIsRolledBackAndEverythingPutBackInReverseOrder() {
+        fleet.published.add("2.1-bad");
+        fleet.unhealthyVersions.add("2.1-bad");
+        RolloutRequest bad = new RolloutRequest("web", "2.1-bad", null, null, 2, null, 50, false, null, 2,
+                Duration.ofSeconds(30), null, null, null, null, null);
+        OperationRecord done = operations("ci#2").rollout(bad, new AbortSignal());
+
+        assertThat(done.status()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("batch 1/3: not healthy on 2.1-bad", "i-001: InService, target unhealthy");
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+        assertThat(fleet.calls).containsExactly(
+                "channel web -> 2.1-bad",
+                "suspend [AZRebalance, AlarmNotification, ScheduledActions, ReplaceUnhealthy]",
+                "enterStandby [i-001, i-002]",
+                "install 2.1-bad [i-001, i-002]",
+                "exitStandby [i-001, i-002]",
+                // undo, newest first
+                "enterStandby [i-001, i-002]",
+                "install 1.0 [i-001, i-002]",
+                "exitStandby [i-001, i-002]",
+                "resume [AZRebalance, AlarmNotification, ScheduledActions, ReplaceUnhealthy]",
+                "channel web -> 1.0");
+        assertThat(store.load(done.id()).undo()).isEmpty();
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    @Test
+    void failedSsmCommandOnOneInstanceRollsBackTheBatch() {
+        fleet.failingCommands.add("i-003");
+        OperationRecord done = operations("ci#3").rollout(push(50, null), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("failed on [i-003]");
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+    }
+
+    @Test
+    void haltLeavesTheFleetWhereItFailedAndKeepsTheUndoLog() {
+        fleet.published.add("2.1-bad");
+        fleet.unhealthyVersions.add("2.1-bad");
+        RolloutRequest bad = new RolloutRequest("web", "2.1-bad", null, null, 2, null, 50, false, null, 2,
+                Duration.ofSeconds(30), OnFailure.HALT, null, null, null, null);
+        OperationRecord done = operations("ci#4").rollout(bad, new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.HALTED);
+        assertThat(fleet.version).containsEntry("i-001", "2.1-bad");
+        assertThat(store.load(done.id()).undo()).hasSize(5);
+    }
+
+    @Test
+    void abortMidBatchUndoesEverythingDoneSoFar() {
+        AbortSignal abort = new AbortSignal();
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) {
+                abort.request("Ctrl-C");
+            }
+        };
+        OperationRecord done = operations("me@laptop").rollout(push(66, null), abort);
+        assertThat(done.status()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(done.message()).contains("Ctrl-C");
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    @Test
+    void aKilledRolloutIsResumedFromItsPersistedStateByAnotherProcess() {
+        OperationRunner.Session<?, ?> first = operations("ci#5").startRollout(push(66, null), new AbortSignal());
+        // Tick until the second batch is in Standby, then "kill" the process: drop the session.
+        for (int i = 0; i < 100 && !fleet.calls.contains("enterStandby [i-003, i-004]"); i++) {
+            first.tick();
+        }
+        assertThat(fleet.lifecycle).containsEntry("i-003", "Standby");
+        assertThatThrownBy(() -> operations("ci#6").rollout(push(66, null), new AbortSignal()))
+                .isInstanceOf(FleetDeployException.class).hasMessageContaining("being changed by ci#5 (operation " + first.id());
+
+        OperationRecord done = operations("ci#7").resume(first.id(), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.holder()).isEqualTo("ci#7");
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+    }
+
+    @Test
+    void resumeWorksFromEveryPersistedStateOfAPush() {
+        // Kill after every tick in turn; each time a fresh process resumes and the result is the same.
+        for (int killAfter = 1; killAfter < 22; killAfter += 2) {
+            setUp();
+            OperationRunner.Session<?, ?> session = operations("a").startRollout(push(66, null), new AbortSignal());
+            boolean ended = false;
+            for (int i = 0; i < killAfter && !ended; i++) {
+                ended = session.tick() == null;
+            }
+            OperationRecord done = ended ? store.load(session.id()) : operations("b").resume(session.id(), new AbortSignal());
+            assertThat(done.status()).as("killed after tick %d", killAfter).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(fleet.version.values()).as("killed after tick %d", killAfter).containsOnly("2.0");
+            assertThat(fleet.lifecycle.values()).containsOnly("InService");
+            assertThat(fleet.suspended).isEmpty();
+        }
+    }
+
+    @Test
+    void anOperationWhoseLeaseWasForcedAwayStopsChangingTheGroup() {
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-001")) {
+                leases.acquire("web", "operator@bastion", "manual-1", new LeaseOptions(null, null, true), ProgressListener.NONE);
+                clock.advance(Duration.ofMinutes(1)); // the next tick's heartbeat is due
+            }
+        };
+        OperationRecord done = operations("ci#11").rollout(push(66, null), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.HALTED);
+        assertThat(done.message()).contains("now held by operator@bastion");
+        int callsAtHalt = fleet.calls.size();
+        assertThat(fleet.calls.get(callsAtHalt - 1)).startsWith("install 2.0 [i-001");
+        assertThat(leases.read("web")).get().extracting(l -> l.holder()).isEqualTo("operator@bastion");
+    }
+
+    @Test
+    void invalidInputIsRefusedBeforeAnyChange() {
+        FleetOperations ops = operations("x");
+        assertThatThrownBy(() -> ops.rollout(new RolloutRequest("nope", "2.0", null, null, null, null, 50, false, null, null,
+                null, null, null, null, null, null), new AbortSignal())).hasMessageContaining("Auto Scaling group nope does not exist");
+        assertThatThrownBy(() -> ops.rollout(RolloutRequest.push("web", "9.9"), new AbortSignal()))
+                .hasMessageContaining("Version 9.9 is not published");
+        assertThatThrownBy(() -> ops.rollout(push(100, null), new AbortSignal())).hasMessageContaining("impossible");
+        assertThatThrownBy(() -> ops.rollout(new RolloutRequest("web", "2.0", null, null, 7, null, null, false, null, null,
+                null, null, null, null, null, null), new AbortSignal())).hasMessageContaining("larger than group web");
+        assertThatThrownBy(() -> ops.switchTraffic(new SwitchRequest(FakeFleet.LISTENER, "web-nope", null, null, true, null, null, null),
+                new AbortSignal())).hasMessageContaining("Target group web-nope does not exist");
+        assertThatThrownBy(() -> ops.switchTraffic(new SwitchRequest(FakeFleet.LISTENER, "web-green", null, null, true, null, null, null),
+                new AbortSignal())).hasMessageContaining("has no healthy target");
+        assertThat(fleet.calls).isEmpty();
+        assertThat(store.list()).isEmpty();
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    @Test
+    void drainThenRestorePutsBackExactlyWhatTheDrainChanged() {
+        fleet.suspended.add("ScheduledActions");
+        DrainRequest drain = new DrainRequest("web", 2, null, null, null, null, null, false);
+        OperationRecord drained = operations("ops").drain(drain, new AbortSignal());
+        assertThat(drained.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.lifecycle).containsEntry("i-001", "Standby").containsEntry("i-002", "Standby").containsEntry("i-003", "InService");
+        assertThat(fleet.suspended).containsExactlyInAnyOrder("ScheduledActions", "AZRebalance", "AlarmNotification", "ReplaceUnhealthy");
+
+        OperationRecord restored = operations("ops").drain(new DrainRequest("web", null, null, null, null, null, null, true), new AbortSignal());
+        assertThat(restored.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).containsExactly("ScheduledActions");
+        assertThat(store.load(drained.id()).restoredBy()).isEqualTo(restored.id());
+        assertThatThrownBy(() -> operations("ops").drain(new DrainRequest("web", null, null, null, null, null, null, true), new AbortSignal()))
+                .hasMessageContaining("no drain to restore");
+    }
+
+    @Test
+    void switchInWeightedStepsAndUndoRestoresTheOriginalActionExactly() {
+        fleet.greenHealth.put("i-101", new TargetState("healthy", null));
+        ForwardConfig original = new ForwardConfig(List.of(new ForwardConfig.WeightedTarget(FakeFleet.TG, 1)), false, true, 300);
+        fleet.listener = original;
+        SwitchRequest request = new SwitchRequest(FakeFleet.LISTENER, "web-green", List.of(10, 50, 100), Duration.ofSeconds(30), true,
+                null, null, null);
+        fleet.onCall = call -> {
+            if (call.contains("weight 50")) {
+                fleet.greenHealth.put("i-102", new TargetState("unhealthy", "Target.Timeout"));
+            }
+        };
+        OperationRecord done = operations("ci#8").switchTraffic(request, new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("health gate", "i-102 unhealthy (Target.Timeout)");
+        assertThat(fleet.listener).isEqualTo(original);
+        assertThat(fleet.calls).hasSize(4); // 10%, 50%, back to 10%, back to the original
+    }
+
+    @Test
+    void switchAtOnceSendsAllTrafficToTheNewGroup() {
+        fleet.greenHealth.put("i-101", new TargetState("healthy", null));
+        OperationRecord done = operations("ci#9").switchTraffic(new SwitchRequest(FakeFleet.LISTENER, "web-green", null, null, true,
+                null, null, null), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.listener).isEqualTo(ForwardConfig.single(FakeFleet.TG_GREEN));
+    }
+
+    @Test
+    void persistedStateNamesMutationsNotClasses() {
+        OperationRecord done = operations("ci#10").rollout(push(66, null), new AbortSignal());
+        String json = new String(S3.read("deploys/shop/operations/" + done.id() + ".json"));
+        assertThat(json).contains("\"type\" : \"enterStandby\"").doesNotContain("io.fleetdeploy");
+        assertThat(Set.of(OperationStatus.SUCCEEDED)).contains(store.load(done.id()).status());
+        assertThat(Map.of("ok", true)).isNotEmpty();
+    }
+}

@@ -1,0 +1,187 @@
+package io.fleetdeploy.core.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fleetdeploy.core.operation.Transition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Single transitions, pure: a hand-made observation in, the next state and the mutations out. */
+class TransitionsTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
+    private static final String TG = FakeFleet.TG;
+
+    /** A group of InService instances ("i-1" -> "healthy"/"unhealthy"), all reporting {@code runs}. */
+    private static FleetObservation seen(Map<String, String> lifecycle, Map<String, String> health, String runs, String channel) {
+        List<GroupView.InstanceView> instances = lifecycle.entrySet().stream()
+                .map(e -> new GroupView.InstanceView(e.getKey(), e.getValue(), "Healthy")).sorted((a, b) -> a.id().compareTo(b.id())).toList();
+        GroupView group = new GroupView("web", new GroupView.Capacity(1, 10, instances.size()), instances, List.of(), List.of(TG));
+        Map<String, List<TargetState>> targets = new HashMap<>();
+        health.forEach((id, state) -> targets.put(id, List.of(new TargetState(state, null))));
+        Map<String, InstanceStatus> statuses = new HashMap<>();
+        lifecycle.keySet().forEach(id -> statuses.put(id, new InstanceStatus(id, "web", "shop", runs, null, T0, "installed", null)));
+        return new FleetObservation(Optional.of(group), targets, statuses, Optional.ofNullable(channel));
+    }
+
+    private static PushRollout.State pushAt(PushRollout.Phase phase, List<List<String>> batches, int batch, int required) {
+        RolloutRequest r = new RolloutRequest("web", "2.0", null, null, null, null, 50, false, null, 2, Duration.ofMinutes(5),
+                null, null, null, null, null);
+        return new PushRollout.State(r, "1.0", required, List.of("AZRebalance"), batches, batch, phase, 0, T0, T0, Map.of(), List.of());
+    }
+
+    private final PushRollout push = new PushRollout(null);
+
+    @Test
+    void prepareRecordsTheDesiredVersionFirstAndSuspendsOnlyWhatWasNotSuspended() {
+        FleetObservation s = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "healthy", "i-2", "healthy"), "1.0", "1.0");
+        GroupView g = s.group().get();
+        s = new FleetObservation(Optional.of(new GroupView("web", g.capacity(), g.instances(), List.of("AZRebalance", "Launch"), List.of(TG))),
+                s.targets(), s.statuses(), s.channelVersion());
+        Transition<PushRollout.State> t = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), s, T0);
+        assertThat(t.actions()).containsExactly(
+                new FleetChange.MoveChannel("web", "1.0", "2.0", null),
+                new FleetChange.SuspendProcesses("web", List.of("AlarmNotification", "ScheduledActions", "ReplaceUnhealthy")));
+        assertThat(t.state().phase()).isEqualTo(PushRollout.Phase.STANDBY);
+        assertThat(t.state().batches()).containsExactly(List.of("i-1"), List.of("i-2"));
+    }
+
+    @Test
+    void aBatchWaitsWhileMinHealthyWouldBeBrokenAndFailsAtTheTimeout() {
+        PushRollout.State s = pushAt(PushRollout.Phase.STANDBY, List.of(List.of("i-1"), List.of("i-2"), List.of("i-3")), 1, 2);
+        FleetObservation oneUnhealthy = seen(Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService"),
+                Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "unhealthy"), "2.0", null);
+        Transition<PushRollout.State> waiting = push.next(s, oneUnhealthy, T0.plusSeconds(10));
+        assertThat(waiting.actions()).isEmpty();
+        assertThat(waiting.waitingFor()).contains("2 instances besides the batch serve healthy (now 1)");
+
+        Transition<PushRollout.State> failed = push.next(s, oneUnhealthy, T0.plus(Duration.ofMinutes(5)));
+        assertThat(failed.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(failed.failure()).contains("batch 2/3: only 1 instance(s)", "2 needed (minHealthyPercent)");
+
+        FleetObservation allHealthy = seen(Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService"),
+                Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy"), "2.0", null);
+        assertThat(push.next(s, allHealthy, T0).actions()).containsExactly(new FleetChange.EnterStandby("web", List.of("i-2")));
+    }
+
+    @Test
+    void anInstanceTerminatedMidBatchLeavesTheBatchAndTheRestGoesOn() {
+        PushRollout.State s = pushAt(PushRollout.Phase.WAIT_STANDBY, List.of(List.of("i-1", "i-2"), List.of("i-3", "i-4")), 0, 2);
+        FleetObservation i1Gone = seen(Map.of("i-2", "Standby", "i-3", "InService", "i-4", "InService", "i-5", "Pending"),
+                Map.of("i-3", "healthy", "i-4", "healthy"), "1.0", null);
+        Transition<PushRollout.State> t = push.next(s, i1Gone, T0.plusSeconds(5));
+        assertThat(t.state().current()).containsExactly("i-2");
+        assertThat(t.state().outcomes()).containsEntry("i-1", "terminated during batch 1/2");
+        Transition<PushRollout.State> next = push.next(t.state(), i1Gone, T0.plusSeconds(10));
+        assertThat(next.state().phase()).isEqualTo(PushRollout.Phase.INSTALL);
+        assertThat(push.next(next.state(), i1Gone, T0.plusSeconds(11)).actions())
+                .containsExactly(new FleetChange.Install("web", List.of("i-2"), "2.0", "1.0", Duration.ofMinutes(10)));
+    }
+
+    @Test
+    void theHealthGateNeedsHealthyChecksInARowOnTheNewVersion() {
+        PushRollout.State s = pushAt(PushRollout.Phase.HEALTH, List.of(List.of("i-1"), List.of("i-2")), 0, 1);
+        FleetObservation good = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "healthy", "i-2", "healthy"), "2.0", null);
+        FleetObservation oldVersion = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "healthy", "i-2", "healthy"), "1.0", null);
+        Transition<PushRollout.State> first = push.next(s, good, T0.plusSeconds(5));
+        assertThat(first.state().healthyStreak()).isEqualTo(1);
+        assertThat(push.next(first.state(), oldVersion, T0.plusSeconds(10)).state().healthyStreak()).isZero();
+        Transition<PushRollout.State> second = push.next(first.state(), good, T0.plusSeconds(10));
+        assertThat(second.state().batch()).isEqualTo(1);
+        assertThat(second.state().phase()).isEqualTo(PushRollout.Phase.STANDBY);
+        assertThat(second.state().outcomes()).containsEntry("i-1", "installed 2.0");
+        assertThat(second.state().timings()).singleElement().extracting(BatchTiming::duration).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theLastBatchResumesExactlyTheProcessesItSuspended() {
+        PushRollout.State s = pushAt(PushRollout.Phase.FINISH, List.of(List.of("i-1")), 0, 0);
+        Transition<PushRollout.State> t = push.next(s, seen(Map.of("i-1", "InService"), Map.of("i-1", "healthy"), "2.0", null), T0);
+        assertThat(t.outcome()).isEqualTo(Transition.Outcome.DONE);
+        assertThat(t.actions()).containsExactly(new FleetChange.ResumeProcesses("web", List.of("AZRebalance")));
+    }
+
+    @Test
+    void pullWaitsForConvergePercentAndNamesStragglersAtTheTimeout() {
+        PullRollout pull = new PullRollout(null);
+        RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null, null,
+                Duration.ofMinutes(2), null, 75, null, null, null);
+        Transition<PullRollout.State> prepared = pull.next(PullRollout.State.start(r),
+                seen(Map.of("i-1", "InService"), Map.of(), "1.0", "1.0"), T0);
+        assertThat(prepared.actions()).first().isEqualTo(new FleetChange.MoveChannel("web", "1.0", "2.0", "web"));
+
+        Map<String, String> four = Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService", "i-4", "InService");
+        FleetObservation half = withVersions(seen(four, Map.of(), "1.0", null), Map.of("i-1", "2.0", "i-2", "2.0"));
+        Transition<PullRollout.State> waiting = pull.next(prepared.state(), half, T0.plusSeconds(5));
+        assertThat(waiting.progress()).isEqualTo("converged 2/4 on 2.0");
+        assertThat(pull.next(waiting.state(), half, T0.plusSeconds(10)).progress()).isNull(); // one line per change, not per poll
+        Transition<PullRollout.State> timedOut = pull.next(waiting.state(), half, T0.plus(Duration.ofMinutes(2)));
+        assertThat(timedOut.failure()).contains("only 2 of 4", "Stragglers: i-3: InService, reports 1.0 installed");
+
+        FleetObservation threeQuarters = withVersions(half, Map.of("i-3", "2.0"));
+        assertThat(pull.next(waiting.state(), threeQuarters, T0.plusSeconds(15)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
+    }
+
+    @Test
+    void replaceScalesTheIdleGroupAndUndoRestoresItsCapacityExactly() {
+        ReplaceRollout replace = new ReplaceRollout(null);
+        RolloutRequest r = new RolloutRequest("green", "2.0", RolloutRequest.Strategy.REPLACE, null, null, null, null, false, null, 1,
+                null, null, null, null, "blue", null);
+        GroupView idle = new GroupView("green", new GroupView.Capacity(0, 2, 0), List.of(), List.of(), List.of(TG));
+        FleetObservation seen = new FleetObservation(Optional.of(idle), Map.of(), Map.of(), Optional.of("1.0"));
+        Transition<ReplaceRollout.State> t = replace.next(ReplaceRollout.State.start(r), new ReplaceRollout.Seen(seen, 4), T0);
+        FleetChange.SetCapacity scale = new FleetChange.SetCapacity("green", new GroupView.Capacity(0, 2, 0), new GroupView.Capacity(4, 4, 4));
+        assertThat(t.actions()).contains(scale);
+        assertThat(scale.inverse()).isEqualTo(new FleetChange.SetCapacity("green", new GroupView.Capacity(4, 4, 4), new GroupView.Capacity(0, 2, 0)));
+        assertThat(t.state().capacity()).isEqualTo(4);
+    }
+
+    @Test
+    void drainDeregisterWaitsUntilTargetsAreUnused() {
+        DrainGroup drain = new DrainGroup(null);
+        DrainRequest r = new DrainRequest("web", null, 50, null, DrainRequest.Mode.DEREGISTER, null, null, false);
+        FleetObservation before = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "healthy", "i-2", "healthy"), "1.0", null);
+        Transition<DrainGroup.State> t = drain.next(DrainGroup.State.start(r), before, T0);
+        assertThat(t.actions()).contains(new FleetChange.Deregister(TG, List.of("i-1")));
+        FleetObservation draining = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "draining", "i-2", "healthy"), "1.0", null);
+        assertThat(drain.next(t.state(), draining, T0.plusSeconds(5)).outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        FleetObservation unused = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "unused", "i-2", "healthy"), "1.0", null);
+        Transition<DrainGroup.State> done = drain.next(t.state(), unused, T0.plusSeconds(10));
+        assertThat(done.outcome()).isEqualTo(Transition.Outcome.DONE);
+        assertThat(done.state().outcomes()).containsExactly(Map.entry("i-1", "drained"));
+    }
+
+    @Test
+    void drainScaleToZeroKeepsMaxAndUndoesToTheOldCapacity() {
+        DrainGroup drain = new DrainGroup(null);
+        FleetObservation before = seen(Map.of("i-1", "InService"), Map.of("i-1", "healthy"), "1.0", null);
+        Transition<DrainGroup.State> t = drain.next(DrainGroup.State.start(
+                new DrainRequest("web", null, null, null, DrainRequest.Mode.SCALE_TO_ZERO, null, null, false)), before, T0);
+        assertThat(t.actions()).contains(new FleetChange.SetCapacity("web", new GroupView.Capacity(1, 10, 1), new GroupView.Capacity(0, 10, 0)));
+    }
+
+    @Test
+    void switchRefusesAStepWhenTheNewGroupHasNoHealthyTarget() {
+        SwitchTraffic sw = new SwitchTraffic(null);
+        SwitchRequest r = new SwitchRequest(FakeFleet.LISTENER, "web-green", List.of(10, 100), null, true, null, null, null);
+        SwitchTraffic.State s = SwitchTraffic.State.start(r, FakeFleet.TG_GREEN, "listener-9");
+        ForwardConfig blue = ForwardConfig.single(TG);
+        Transition<SwitchTraffic.State> prepared = sw.next(s, new SwitchTraffic.Seen(Optional.of(blue), Map.of()), T0);
+        Transition<SwitchTraffic.State> refused = sw.next(prepared.state(),
+                new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-9", new TargetState("unhealthy", "Target.Timeout"))), T0);
+        assertThat(refused.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(refused.actions()).isEmpty();
+        assertThat(refused.failure()).contains("no healthy target", "i-9 unhealthy (Target.Timeout)");
+    }
+
+    private static FleetObservation withVersions(FleetObservation seen, Map<String, String> versions) {
+        Map<String, InstanceStatus> statuses = new HashMap<>(seen.statuses());
+        versions.forEach((id, v) -> statuses.put(id, new InstanceStatus(id, "web", "shop", v, null, T0, "installed", null)));
+        return new FleetObservation(seen.group(), seen.targets(), statuses, seen.channelVersion());
+    }
+}

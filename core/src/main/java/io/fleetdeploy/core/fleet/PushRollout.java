@@ -134,8 +134,11 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                 .filter(i -> !batch.contains(i.id()) && seen.servesHealthy(i.id())).count();
         if (healthyOthers < s.required()) {
             if (timedOut(s, now)) {
+                List<String> notServing = group.instances().stream().map(GroupView.InstanceView::id)
+                        .filter(id -> !batch.contains(id) && !seen.servesHealthy(id)).limit(5).toList();
                 return Transition.fail(s, s.label() + ": only " + healthyOthers + " instance(s) of group " + r.group()
-                        + " serve healthy besides the batch, " + s.required() + " needed (minHealthyPercent), for " + r.timeout() + ".");
+                        + " serve healthy besides the batch, " + s.required() + " needed (minHealthyPercent), for " + r.timeout()
+                        + ". Not serving: " + describeAll(seen, notServing) + ".");
             }
             return Transition.waitFor(s, s.label() + ": waiting until " + s.required() + " instances besides the batch serve healthy (now "
                     + healthyOthers + ")");

@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 /** {@code fleet-deploy migrate}: migrateSchema from the command line. */
 @Command(name = "migrate",
         description = {
-            "Applies the pending Flyway migrations of a directory or of a published release to a database,",
-            "after validating the applied ones and refusing contract migrations unless allowed.",
+            "Applies the pending Flyway migrations of a directory or of a published release to a database, after validating"
+                    + " the applied ones and refusing contract migrations unless allowed.",
             "Exit code 0: migrated (or nothing pending); 1: refused or failed (the message says what was left as it was)."})
 final class MigrateCommand implements Callable<Integer> {
 

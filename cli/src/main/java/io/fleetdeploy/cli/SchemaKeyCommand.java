@@ -116,8 +116,8 @@ final class SchemaKeyCommand implements Runnable {
     }
 
     @Command(name = "flip", mixinStandardHelpOptions = true,
-            description = {"Moves the app's schema key from the expected key to a new one, atomically:",
-                "fails with 'the key is X, expected Y' and changes nothing when it is not the expected key."})
+            description = "Moves the app's schema key from the expected key to a new one, atomically: fails with"
+                    + " 'the key is X, expected Y' and changes nothing when it is not the expected key.")
     static final class Flip extends Subcommand {
         @Option(names = "--to", required = true, paramLabel = "KEY", description = "The new schema key.")
         String to;

@@ -1,5 +1,6 @@
 package io.fleetdeploy.core.aws;
 
+import java.time.Duration;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -7,6 +8,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -64,12 +66,23 @@ public final class AwsClients {
                 .multipartConfiguration(m -> m.thresholdInBytes(partSizeBytes).minimumPartSizeInBytes(partSizeBytes));
         if (http != null) {
             builder.httpClient(http);
+        } else {
+            builder.httpClientBuilder(uploadHttpClient(NettyNioAsyncHttpClient.builder()));
         }
         if (settings.endpoint() != null) {
             builder.overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)
                     .addExecutionInterceptor(new OmitMultipartObjectSize()));
         }
         return builder.build();
+    }
+
+    /**
+     * Netty settings for uploads: every part waiting for a connection counts against the
+     * acquisition timeout, whose default (10 s) a large bundle on a slow link or a busy machine
+     * exceeds although nothing is wrong.
+     */
+    static NettyNioAsyncHttpClient.Builder uploadHttpClient(NettyNioAsyncHttpClient.Builder builder) {
+        return builder.maxConcurrency(64).connectionAcquisitionTimeout(Duration.ofMinutes(2));
     }
 
     /**

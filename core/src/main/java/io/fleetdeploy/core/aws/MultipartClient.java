@@ -25,7 +25,7 @@ public final class MultipartClient implements AutoCloseable {
 
     public static MultipartClient create(AwsSettings settings, long partSizeBytes) {
         SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
-        SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder().eventLoopGroup(eventLoops).maxConcurrency(64).build();
+        SdkAsyncHttpClient http = AwsClients.uploadHttpClient(NettyNioAsyncHttpClient.builder().eventLoopGroup(eventLoops)).build();
         return new MultipartClient(eventLoops, http, AwsClients.s3Multipart(settings, partSizeBytes, http));
     }
 

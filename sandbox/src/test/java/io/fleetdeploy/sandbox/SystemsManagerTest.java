@@ -30,6 +30,8 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 class SystemsManagerTest {
 
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /** The agent calls the AWS CLI three times; on a loaded 2-core machine each call can take seconds. */
+    private static final Duration INSTALL = Duration.ofSeconds(150);
 
     private SandboxFixture fixture;
     private String first;
@@ -85,7 +87,7 @@ class SystemsManagerTest {
     void theAgentInstallsAReleaseThroughSsmAsTheEngineWillRunIt() {
         fixture.publish("shop", "ssm-test", "3.1.0", true);
         String commandId = send(List.of("sh \"$FLEET_AGENT\" install 3.1.0"), first);
-        GetCommandInvocationResponse done = awaitDone(commandId, first);
+        GetCommandInvocationResponse done = awaitDone(commandId, first, INSTALL);
         assertThat(done.status()).as(done.standardErrorContent()).isEqualTo(CommandInvocationStatus.SUCCESS);
         var host = fixture.sandbox.instance(first).orElseThrow().host();
         assertThat(host.currentVersion()).contains("3.1.0");
@@ -179,8 +181,12 @@ class SystemsManagerTest {
     }
 
     private GetCommandInvocationResponse awaitDone(String commandId, String instanceId) {
+        return awaitDone(commandId, instanceId, QUICK);
+    }
+
+    private GetCommandInvocationResponse awaitDone(String commandId, String instanceId, Duration max) {
         GetCommandInvocationResponse[] last = new GetCommandInvocationResponse[1];
-        await("command " + commandId + " is done on " + instanceId, QUICK, () -> {
+        await("command " + commandId + " is done on " + instanceId, max, () -> {
             last[0] = fixture.ssm.getCommandInvocation(r -> r.commandId(commandId).instanceId(instanceId));
             return !List.of(CommandInvocationStatus.PENDING, CommandInvocationStatus.IN_PROGRESS,
                     CommandInvocationStatus.DELAYED).contains(last[0].status());

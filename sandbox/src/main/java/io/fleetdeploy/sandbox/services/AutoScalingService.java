@@ -105,6 +105,8 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
         AutoScalingGroup model;
         final SandboxConfig.Group spec;
         final Map<String, Member> members = new LinkedHashMap<>();
+        /** The instance AZRebalance launched and that does not count until it is InService. */
+        String rebalancing;
 
         GroupState(AutoScalingGroup model, SandboxConfig.Group spec) {
             this.model = model;
@@ -607,6 +609,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
             checkHealth(group);
             replaceUnhealthy(group);
             keepDesiredCapacity(group);
+            rebalanceZones(group);
         }
     }
 
@@ -769,22 +772,57 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
     }
 
     private void keepDesiredCapacity(GroupState group) {
-        List<Member> counted = group.members.values().stream().filter(Member::counts).toList();
+        Member rebalancing = group.rebalancing == null ? null : group.members.get(group.rebalancing);
+        boolean rebalanced = rebalancing != null && rebalancing.state() == LifecycleState.IN_SERVICE;
+        if (rebalancing == null || rebalancing.state() != LifecycleState.PENDING) {
+            group.rebalancing = null;
+        }
+        List<Member> counted = group.members.values().stream().filter(Member::counts)
+                .filter(m -> !m.machine.id().equals(group.rebalancing)).toList();
         int desired = group.model.desiredCapacity();
         if (counted.size() < desired && !group.suspended("Launch")) {
             for (int i = counted.size(); i < desired; i++) {
-                launch(group, i, desired);
+                launch(group, "a difference between desired and actual capacity, increasing the capacity from "
+                        + i + " to " + desired);
             }
         } else if (counted.size() > desired && !group.suspended("Terminate")) {
             List<Member> candidates = counted.stream().filter(m -> !Boolean.TRUE.equals(m.model.protectedFromScaleIn()))
                     .sorted(scaleInOrder(group)).toList();
             int excess = counted.size() - desired;
             for (Member member : candidates.subList(0, Math.min(excess, candidates.size()))) {
-                startTermination(group, member, "At " + now() + " a user request explicitly set group desired capacity"
-                        + " changing the desired capacity to " + desired + ". An instance was taken out of service in"
-                        + " response to a difference between desired and actual capacity, shrinking the capacity from "
-                        + counted.size() + " to " + desired + ".");
+                startTermination(group, member, "At " + now() + (rebalanced
+                        ? " an instance was taken out of service in response to availability zone rebalancing."
+                        : " a user request explicitly set group desired capacity changing the desired capacity to "
+                                + desired + ". An instance was taken out of service in response to a difference between"
+                                + " desired and actual capacity, shrinking the capacity from " + counted.size() + " to "
+                                + desired + "."));
             }
+        }
+    }
+
+    /**
+     * AZRebalance: when the zones differ by more than one instance, launch in the emptiest zone first;
+     * once that instance is InService the group is one over desired and scale-in (busiest zone first)
+     * terminates one. This is what moves instances behind a deployment's back unless it is suspended.
+     */
+    private void rebalanceZones(GroupState group) {
+        if (group.rebalancing != null || group.suspended("AZRebalance") || group.suspended("Launch")
+                || group.suspended("Terminate")) {
+            return;
+        }
+        List<Member> counted = group.members.values().stream().filter(Member::counts).toList();
+        if (counted.size() != group.model.desiredCapacity()
+                || counted.stream().anyMatch(m -> m.state() != LifecycleState.IN_SERVICE)) {
+            return;
+        }
+        Map<String, Long> perZone = new LinkedHashMap<>();
+        group.model.availabilityZones().forEach(z -> perZone.put(z, 0L));
+        counted.forEach(m -> perZone.merge(m.model.availabilityZone(), 1L, Long::sum));
+        long most = perZone.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        long least = perZone.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        if (most - least > 1) {
+            group.rebalancing = launch(group, "an unbalanced distribution of instances"
+                    + " across availability zones (AZRebalance); an instance will be terminated once it is InService");
         }
     }
 
@@ -798,7 +836,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
                 .thenComparing(m -> m.machine.launchTime());
     }
 
-    private void launch(GroupState group, int capacityBefore, int desired) {
+    private String launch(GroupState group, String reason) {
         String zone = leastUsedZone(group);
         Map<String, String> env = new LinkedHashMap<>(environment.variables());
         env.put("FLEET_APP", tagValue(group, "fleet:app").orElse(group.spec.app()));
@@ -817,9 +855,9 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
                 .build());
         group.members.put(machine.id(), member);
         member.activityId = activity(group, "Launching a new EC2 instance: " + machine.id(),
-                "At " + now() + " an instance was started in response to a difference between desired and actual"
-                        + " capacity, increasing the capacity from " + capacityBefore + " to " + desired + ".",
+                "At " + now() + " an instance was started in response to " + reason + ".",
                 ScalingActivityStatusCode.PRE_IN_SERVICE).activityId();
+        return machine.id();
     }
 
     private String leastUsedZone(GroupState group) {

@@ -230,6 +230,8 @@ public final class SsmService implements AwsApi.Handler {
         if (request.pluginName() != null && !PLUGIN.equals(request.pluginName())) {
             throw new AwsServiceError(400, "InvalidPluginName", "The plugin name " + request.pluginName() + " is not valid.");
         }
+        // Status first: an execution records its exit code and output before it reports itself done.
+        CommandExecution.Status status = execution.status();
         Instant started = execution.started();
         Optional<Instant> ended = execution.ended();
         return GetCommandInvocationResponse.builder()
@@ -239,7 +241,7 @@ public final class SsmService implements AwsApi.Handler {
                 .executionStartDateTime(started.toString())
                 .executionElapsedTime(Duration.between(started, ended.orElse(clock.instant())).toString())
                 .executionEndDateTime(ended.map(Instant::toString).orElse(""))
-                .status(invocationStatus(execution.status())).statusDetails(statusDetails(execution.status()))
+                .status(invocationStatus(status)).statusDetails(statusDetails(status))
                 .standardOutputContent(execution.stdout()).standardErrorContent(execution.stderr())
                 .standardOutputUrl("").standardErrorUrl("")
                 .build();
@@ -328,16 +330,17 @@ public final class SsmService implements AwsApi.Handler {
     }
 
     private CommandInvocation invocation(Command command, String instanceId, CommandExecution execution, boolean details) {
+        CommandExecution.Status status = execution.status();
         CommandInvocation.Builder invocation = CommandInvocation.builder()
                 .commandId(command.commandId()).instanceId(instanceId).instanceName("")
                 .comment(command.comment()).documentName(RUN_SHELL_SCRIPT).documentVersion("$DEFAULT")
                 .requestedDateTime(command.requestedDateTime())
-                .status(invocationStatus(execution.status())).statusDetails(statusDetails(execution.status()))
+                .status(invocationStatus(status)).statusDetails(statusDetails(status))
                 .standardOutputUrl("").standardErrorUrl("");
         if (details) {
             invocation.commandPlugins(CommandPlugin.builder().name(PLUGIN)
-                    .status(CommandPluginStatus.fromValue(invocationStatus(execution.status()).toString()))
-                    .statusDetails(statusDetails(execution.status())).responseCode(responseCode(execution))
+                    .status(CommandPluginStatus.fromValue(invocationStatus(status).toString()))
+                    .statusDetails(statusDetails(status)).responseCode(responseCode(execution))
                     .responseStartDateTime(execution.started()).responseFinishDateTime(execution.ended().orElse(null))
                     .output(truncate(execution.stdout() + execution.stderr())).standardOutputUrl("").standardErrorUrl("")
                     .build());

@@ -10,6 +10,7 @@ import io.fleetdeploy.core.release.ChannelUpdate;
 import io.fleetdeploy.core.release.PublishRequest;
 import io.fleetdeploy.core.release.Releases;
 import io.fleetdeploy.core.s3.S3Layout;
+import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
 import io.jenkins.plugins.fleetdeploy.harness.BuildResult;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,7 +97,7 @@ class RolloutGroupSandboxTest {
             autoScaling.setDesiredCapacity(b -> b.autoScalingGroupName(g).desiredCapacity(SIZE));
         }
         for (String g : GROUPS) {
-            await("group " + g + " serves 1.0 on " + SIZE + " instances", Duration.ofMinutes(3), () -> servingVersion(g, "1.0"));
+            Await.until("group " + g + " serves 1.0 on " + SIZE + " instances", Duration.ofMinutes(3), () -> servingVersion(g, "1.0"));
         }
     }
 
@@ -144,7 +144,7 @@ class RolloutGroupSandboxTest {
     @Test
     void stopMidRolloutRunsTheUndoLogAndTheGroupIsBackAsBefore() throws Exception {
         PipelineHarness.Running running = jenkins().start(rollout("stopped"), Map.of());
-        await("the second batch starts", Duration.ofMinutes(2), () -> running.build().log().text().contains("batch 2/2"));
+        Await.until("the second batch starts", Duration.ofMinutes(2), () -> running.build().log().text().contains("batch 2/2"));
 
         running.build().abort();
         BuildResult build = running.result().get(3, TimeUnit.MINUTES);
@@ -152,7 +152,7 @@ class RolloutGroupSandboxTest {
         assertThat(build.result()).as(build.log()).isEqualTo("ABORTED");
         assertThat(build.log()).contains("undo: install 1.0 on").contains("ABORTED: Aborted (aborted in Jenkins")
                 .contains("Everything this operation changed was put back.").doesNotContain(SECRET_KEY);
-        await("group stopped serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("stopped", "1.0"));
+        Await.until("group stopped serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("stopped", "1.0"));
         assertNothingLeftBehind("stopped");
     }
 
@@ -176,20 +176,5 @@ class RolloutGroupSandboxTest {
                 .map(i -> i.instanceId()).toList();
         return inService.size() == SIZE && inService.stream()
                 .allMatch(id -> sandbox.instance(id).flatMap(m -> m.host().currentVersion()).map(version::equals).orElse(false));
-    }
-
-    private static void await(String what, Duration max, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + max + " waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }

@@ -39,11 +39,14 @@ public final class FleetConnection implements AutoCloseable {
 
     private final FleetSettings settings;
     private final AwsSettings aws;
+    private final AwsSettings s3;
     private final SdkAutoCloseable owned;
 
     private FleetConnection(FleetSettings settings, AwsSettings aws, SdkAutoCloseable owned) {
         this.settings = settings;
         this.aws = aws;
+        URI s3Endpoint = parseEndpoint(settings.getS3Endpoint(), "s3Endpoint");
+        this.s3 = s3Endpoint != null ? aws.withEndpoint(s3Endpoint) : aws;
         this.owned = owned;
     }
 
@@ -76,7 +79,8 @@ public final class FleetConnection implements AutoCloseable {
     private static FleetConnection open(FleetSettings settings, EnvVars env,
                                         Function<String, AmazonWebServicesCredentials> credentials, String defaultSessionName) {
         Region region = resolveRegion(settings, env);
-        URI endpoint = parseEndpoint(settings.getEndpoint());
+        URI endpoint = parseEndpoint(settings.getEndpoint(), "endpoint");
+        parseEndpoint(settings.getS3Endpoint(), "s3Endpoint");
         AwsCredentialsProvider base = settings.getCredentialsId() == null
                 ? DefaultCredentialsProvider.builder().build()
                 : new CredentialOrDefaultChain(credentials.apply(settings.getCredentialsId()));
@@ -104,8 +108,19 @@ public final class FleetConnection implements AutoCloseable {
         return new FleetConnection(settings, baseSettings.withCredentials(role), owned);
     }
 
+    /** Auto Scaling, ELBv2, SSM, STS, RDS: every service but S3. */
     public AwsSettings aws() {
         return aws;
+    }
+
+    /** The release bucket: {@code s3Endpoint} when one is given, else the same as {@link #aws()}. */
+    public AwsSettings s3() {
+        return s3;
+    }
+
+    /** The S3 endpoint the instance agent should use: null lets instances use their own. */
+    public String agentS3Endpoint() {
+        return settings.getS3Endpoint() != null ? settings.getS3Endpoint() : settings.getEndpoint();
     }
 
     public FleetSettings settings() {
@@ -178,7 +193,7 @@ public final class FleetConnection implements AutoCloseable {
         }
     }
 
-    private static URI parseEndpoint(String endpoint) {
+    private static URI parseEndpoint(String endpoint, String field) {
         if (endpoint == null) {
             return null;
         }
@@ -189,7 +204,7 @@ public final class FleetConnection implements AutoCloseable {
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw FleetDeployException.invalidInput("The endpoint '" + endpoint + "' is not a URL.",
+            throw FleetDeployException.invalidInput("The " + field + " '" + endpoint + "' is not a URL.",
                     "Give an endpoint such as https://s3.eu-west-1.amazonaws.com or http://127.0.0.1:9000, or leave it out for AWS itself.");
         }
     }

@@ -40,6 +40,7 @@ public class FleetReleaseParameterDefinition extends StringParameterDefinition {
     private String prefix;
     private String region;
     private String endpoint;
+    private String s3Endpoint;
     private String credentialsId;
     private String roleArn;
     private int limit = DEFAULT_LIMIT;
@@ -52,9 +53,9 @@ public class FleetReleaseParameterDefinition extends StringParameterDefinition {
     /** The releases the form offers, or why none could be listed; never throws. */
     public ReleaseChoices releaseChoices(Item context) {
         FleetSettings settings = FleetSettings.builder().app(app).bucket(bucket).prefix(prefix).region(region)
-                .endpoint(endpoint).credentialsId(credentialsId).roleArn(roleArn).build();
+                .endpoint(endpoint).s3Endpoint(s3Endpoint).credentialsId(credentialsId).roleArn(roleArn).build();
         try (FleetConnection connection = FleetConnection.forItem(settings, context);
-             Releases releases = Releases.connect(connection.aws(), connection.layout(), ProgressListener.NONE)) {
+             Releases releases = Releases.connect(connection.s3(), connection.layout(), ProgressListener.NONE)) {
             List<String> versions = releases.list().releases().stream()
                     .limit(Math.max(1, limit))
                     .map(ReleaseSummary::version)
@@ -123,6 +124,15 @@ public class FleetReleaseParameterDefinition extends StringParameterDefinition {
 
     public String getEndpoint() {
         return endpoint;
+    }
+
+    public String getS3Endpoint() {
+        return s3Endpoint;
+    }
+
+    @DataBoundSetter
+    public void setS3Endpoint(String s3Endpoint) {
+        this.s3Endpoint = s3Endpoint;
     }
 
     @DataBoundSetter

@@ -22,6 +22,7 @@ public final class FleetSettings implements Serializable {
     private final String roleSessionName;
     private final Integer roleDurationSeconds;
     private final String endpoint;
+    private final String s3Endpoint;
     private final String bucket;
     private final String prefix;
     private final String app;
@@ -34,6 +35,7 @@ public final class FleetSettings implements Serializable {
         this.roleSessionName = blankToNull(b.roleSessionName);
         this.roleDurationSeconds = b.roleDurationSeconds;
         this.endpoint = blankToNull(b.endpoint);
+        this.s3Endpoint = blankToNull(b.s3Endpoint);
         this.bucket = blankToNull(b.bucket);
         this.prefix = blankToNull(b.prefix);
         this.app = blankToNull(b.app);
@@ -60,6 +62,7 @@ public final class FleetSettings implements Serializable {
         b.roleSessionName = pick(inner.roleSessionName, roleSessionName);
         b.roleDurationSeconds = pick(inner.roleDurationSeconds, roleDurationSeconds);
         b.endpoint = pick(inner.endpoint, endpoint);
+        b.s3Endpoint = pick(inner.s3Endpoint, s3Endpoint);
         b.bucket = pick(inner.bucket, bucket);
         b.prefix = pick(inner.prefix, prefix);
         b.app = pick(inner.app, app);
@@ -94,6 +97,11 @@ public final class FleetSettings implements Serializable {
         return endpoint;
     }
 
+    /** Where S3 requests go when S3 has its own endpoint (the sandbox); null: {@link #getEndpoint()}. */
+    public String getS3Endpoint() {
+        return s3Endpoint;
+    }
+
     public String getBucket() {
         return bucket;
     }
@@ -121,21 +129,22 @@ public final class FleetSettings implements Serializable {
                 && Objects.equals(roleArn, other.roleArn) && Objects.equals(externalId, other.externalId)
                 && Objects.equals(roleSessionName, other.roleSessionName)
                 && Objects.equals(roleDurationSeconds, other.roleDurationSeconds)
-                && Objects.equals(endpoint, other.endpoint) && Objects.equals(bucket, other.bucket)
+                && Objects.equals(endpoint, other.endpoint) && Objects.equals(s3Endpoint, other.s3Endpoint)
+                && Objects.equals(bucket, other.bucket)
                 && Objects.equals(prefix, other.prefix) && Objects.equals(app, other.app);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(credentialsId, region, roleArn, externalId, roleSessionName, roleDurationSeconds,
-                endpoint, bucket, prefix, app);
+                endpoint, s3Endpoint, bucket, prefix, app);
     }
 
     /** For the build log: names what is used, never a secret (there is none in here, only ids). */
     @Override
     public String toString() {
         return "FleetSettings[credentialsId=" + credentialsId + ", region=" + region + ", roleArn=" + roleArn
-                + ", endpoint=" + endpoint + ", bucket=" + bucket + ", prefix=" + prefix + ", app=" + app + "]";
+                + ", endpoint=" + endpoint + ", s3Endpoint=" + s3Endpoint + ", bucket=" + bucket + ", prefix=" + prefix + ", app=" + app + "]";
     }
 
     /** Mutable while being filled from step arguments; the settings themselves are immutable. */
@@ -147,6 +156,7 @@ public final class FleetSettings implements Serializable {
         private String roleSessionName;
         private Integer roleDurationSeconds;
         private String endpoint;
+        private String s3Endpoint;
         private String bucket;
         private String prefix;
         private String app;
@@ -183,6 +193,11 @@ public final class FleetSettings implements Serializable {
 
         public Builder endpoint(String value) {
             endpoint = value;
+            return this;
+        }
+
+        public Builder s3Endpoint(String value) {
+            s3Endpoint = value;
             return this;
         }
 

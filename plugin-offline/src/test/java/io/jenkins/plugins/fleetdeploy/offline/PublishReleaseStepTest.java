@@ -96,4 +96,28 @@ class PublishReleaseStepTest {
                 .contains("such as: node");
         assertThat(S3.objects()).isEmpty();
     }
+
+    @Test
+    void s3RequestsGoToTheS3EndpointAndTheStepsOwnWinsOverWithFleets() throws Exception {
+        // Nothing listens on port 9: only S3 traffic sent to the step's own s3Endpoint can succeed.
+        BuildResult build = jenkins.run("node {\n  writeFile file: 'dist/app.txt', text: 's3 endpoint'\n"
+                + "  withFleet(credentialsId: 'deployer', region: 'us-east-1', endpoint: 'http://127.0.0.1:9',"
+                + " s3Endpoint: 'http://127.0.0.1:9', bucket: '" + S3.bucket() + "', app: 'shop') {\n"
+                + "    def r = publishRelease path: 'dist', version: '3.0.0', s3Endpoint: '" + S3.endpoint() + "'\n"
+                + "    echo \"published ${r.version}\"\n  }\n}\n");
+
+        assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
+        assertThat(build.log()).contains("s3Endpoint=http://127.0.0.1:9").contains("published 3.0.0");
+        assertThat(S3.objects()).containsKeys("shop/releases/3.0.0/bundle.tar.gz", "shop/releases/3.0.0/manifest.json");
+    }
+
+    @Test
+    void anS3EndpointThatIsNotAUrlFailsBeforeAnythingIsUploaded() throws Exception {
+        BuildResult build = jenkins.run("node {\n  writeFile file: 'dist/app.txt', text: 'x'\n"
+                + withFleet("publishRelease path: 'dist', version: '1.0.0', s3Endpoint: 'not a url'") + "}\n");
+
+        assertThat(build.result()).isEqualTo("FAILURE");
+        assertThat(build.log()).contains("ERROR: The s3Endpoint 'not a url' is not a URL.");
+        assertThat(S3.objects()).isEmpty();
+    }
 }

@@ -220,8 +220,8 @@ abstract class FleetOperationExecution extends StepExecution {
         try {
             AbortSignal abort = new AbortSignal();
             String holder = env.get("BUILD_URL") != null ? env.get("BUILD_URL") : run.getExternalizableId();
-            AwsFleet fleet = new AwsFleet(connection.aws(), connection.layout(),
-                    new AwsFleet.Options(holder, pollInterval(), LeaseOptions.defaults(), settings.getEndpoint(), null),
+            AwsFleet fleet = new AwsFleet(connection.aws(), connection.s3(), connection.layout(),
+                    new AwsFleet.Options(holder, pollInterval(), LeaseOptions.defaults(), connection.agentS3Endpoint(), null),
                     Clock.systemUTC(), Sleeper.interruptibleBy(abort), new ListenerProgress(listener));
             return new Live(connection, fleet, abort, null);
         } catch (RuntimeException e) {

@@ -17,6 +17,7 @@ public abstract class FleetStep extends Step {
     private String roleSessionName;
     private Integer roleDurationSeconds;
     private String endpoint;
+    private String s3Endpoint;
     private String bucket;
     private String prefix;
     private String app;
@@ -26,7 +27,7 @@ public abstract class FleetStep extends Step {
         return FleetSettings.builder()
                 .credentialsId(credentialsId).region(region).roleArn(roleArn).externalId(externalId)
                 .roleSessionName(roleSessionName).roleDurationSeconds(roleDurationSeconds)
-                .endpoint(endpoint).bucket(bucket).prefix(prefix).app(app)
+                .endpoint(endpoint).s3Endpoint(s3Endpoint).bucket(bucket).prefix(prefix).app(app)
                 .build();
     }
 
@@ -91,6 +92,15 @@ public abstract class FleetStep extends Step {
     @DataBoundSetter
     public void setEndpoint(String endpoint) {
         this.endpoint = endpoint;
+    }
+
+    public String getS3Endpoint() {
+        return s3Endpoint;
+    }
+
+    @DataBoundSetter
+    public void setS3Endpoint(String s3Endpoint) {
+        this.s3Endpoint = s3Endpoint;
     }
 
     public String getBucket() {

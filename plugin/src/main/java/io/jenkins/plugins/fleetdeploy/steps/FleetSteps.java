@@ -38,6 +38,7 @@ final class FleetSteps {
         append(out, "prefix", s.getPrefix());
         append(out, "region", s.getRegion());
         append(out, "endpoint", s.getEndpoint());
+        append(out, "s3Endpoint", s.getS3Endpoint());
         append(out, "credentialsId", s.getCredentialsId());
         append(out, "roleArn", s.getRoleArn());
         return out.length() == 0 ? "(defaults)" : out.toString();

@@ -163,7 +163,7 @@ public final class PublishReleaseStep extends FleetStep {
                                 step.channel, step.schemaKey, step.gitCommit != null ? step.gitCommit : env.get("GIT_COMMIT"),
                                 buildUrl, step.migrations, encryption, buildUrl);
                         PublishResult result;
-                        try (Releases releases = Releases.connect(connection.aws(), layout,
+                        try (Releases releases = Releases.connect(connection.s3(), layout,
                                 new ListenerProgress(context.get(TaskListener.class)))) {
                             result = releases.publish(request);
                         }

@@ -1,6 +1,8 @@
 package io.fleetdeploy.cli;
 
 import io.fleetdeploy.core.aws.AwsFleet;
+import io.fleetdeploy.core.aws.AwsSettings;
+import java.net.URI;
 import io.fleetdeploy.core.operation.LeaseOptions;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.time.Duration;
@@ -17,6 +19,10 @@ final class FleetOptions {
 
     @Option(names = "--app", required = true, paramLabel = "APP", description = "Application name.")
     String app;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "Endpoint for S3 alone, where it differs from --endpoint (the sandbox); default: --endpoint.")
+    String s3Endpoint;
 
     @Option(names = "--holder", paramLabel = "NAME", description = "Who runs this (named in the lease); default: user@host.")
     String holder;
@@ -37,6 +43,11 @@ final class FleetOptions {
 
     @Option(names = "--agent-home", paramLabel = "DIR", description = "FLEET_HOME for instances that have none (default /opt/fleet-deploy).")
     String agentHome;
+
+    /** The settings for S3 calls: --endpoint, unless --s3-endpoint overrides it. */
+    AwsSettings s3Settings(AwsSettings aws) {
+        return s3Endpoint == null || s3Endpoint.isBlank() ? aws : aws.withEndpoint(URI.create(s3Endpoint));
+    }
 
     S3Layout layout() {
         return S3Layout.of(bucket, prefix, app);

@@ -58,7 +58,7 @@ abstract class OperationCommand implements Callable<Integer> {
             }
         }, "fleet-deploy-abort");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (AwsFleet aws = new AwsFleet(root.awsSettings(), fleet.layout(), fleet.options(), Clock.systemUTC(),
+        try (AwsFleet aws = new AwsFleet(root.awsSettings(), fleet.s3Settings(root.awsSettings()), fleet.layout(), fleet.options(), Clock.systemUTC(),
                 Sleeper.interruptibleBy(abort), new CliProgress(err))) {
             OperationRecord record = run(aws.operations(), abort);
             print(spec.commandLine().getOut(), record, root.json());

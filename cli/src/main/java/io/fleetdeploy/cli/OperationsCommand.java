@@ -37,7 +37,7 @@ final class OperationsCommand {
 
         @Override
         public Integer call() {
-            try (S3Client s3 = AwsClients.s3(parent.root.awsSettings())) {
+            try (S3Client s3 = AwsClients.s3(fleet.s3Settings(parent.root.awsSettings()))) {
                 PrintWriter out = spec.commandLine().getOut();
                 run(new OperationStore(s3, fleet.layout(), FleetChange.mapper()), out, parent.root.json());
                 out.flush();

@@ -46,13 +46,18 @@ public final class AwsFleet implements AutoCloseable {
     private final OperationStore store;
     private final FleetOperations operations;
 
-    public AwsFleet(AwsSettings settings, S3Layout layout, Options options, Clock clock, Sleeper sleeper, ProgressListener progress) {
+    /**
+     * @param settings   Auto Scaling, ELBv2 and SSM
+     * @param s3Settings the release bucket; differs from {@code settings} only where S3 has its own endpoint (the sandbox)
+     */
+    public AwsFleet(AwsSettings settings, AwsSettings s3Settings, S3Layout layout, Options options, Clock clock, Sleeper sleeper,
+                    ProgressListener progress) {
         RunnerSettings runnerSettings = new RunnerSettings(options.pollInterval(), options.lease(), options.holder());
-        this.s3 = AwsClients.s3(settings);
+        this.s3 = AwsClients.s3(s3Settings);
         this.autoScaling = AwsClients.configure(AutoScalingClient.builder(), settings).build();
         this.elbv2 = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), settings).build();
         this.ssm = AwsClients.configure(SsmClient.builder(), settings).build();
-        this.s3Multipart = AwsClients.s3Multipart(settings);
+        this.s3Multipart = AwsClients.s3Multipart(s3Settings);
         this.releases = new Releases(s3, s3Multipart, layout, clock, progress);
         this.store = new OperationStore(s3, layout, FleetChange.mapper());
         AutoScalingGroups groups = new AutoScalingGroups(autoScaling);

@@ -1,6 +1,5 @@
 package io.fleetdeploy.core.operation;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.ProgressListener;
@@ -98,7 +97,7 @@ public final class OperationRunner {
     private static String newId(String kind, String group, Instant now) {
         String id = kind + "-" + group + "-" + ID_TIME.format(now) + "-"
                 + Integer.toHexString(0x1000 + ThreadLocalRandom.current().nextInt(0xF000));
-        if (!Names.isSafe(id) ) {
+        if (!Names.isSafe(id)) { // a long group name: the id must still fit the key rules
             id = kind + "-" + ID_TIME.format(now) + "-" + Integer.toHexString(0x1000 + ThreadLocalRandom.current().nextInt(0xF000));
         }
         return id;
@@ -306,11 +305,5 @@ public final class OperationRunner {
         LeaseLostException(String message) {
             super(message);
         }
-    }
-
-    /** Converts a state tree read from JSON; used by callers that only hold the record. */
-    public static <S> S stateOf(OperationRecord record, Class<S> type, OperationStore store) {
-        JsonNode node = record.state();
-        return store.mapper().convertValue(node, type);
     }
 }

@@ -1,15 +1,14 @@
 package io.fleetdeploy.cli.demo;
 
 import io.fleetdeploy.cli.CliProgress;
+import io.fleetdeploy.cli.SandboxCommand;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.sandbox.SandboxConfigException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,8 @@ import picocli.CommandLine.Spec;
         "the final state. Nothing outside 127.0.0.1 is contacted; everything started is stopped at the end."})
 public final class DemoCommand implements Callable<Integer> {
 
-    static final String AGENT_RESOURCE = "/io/fleetdeploy/agent/fleet-agent.sh";
+    /** The sandbox's default FLEET_AWS: Debian's AWS CLI v2, which .ci/run installs. */
+    static final String AWS_CLI = "/usr/bin/aws";
 
     @Spec
     CommandSpec spec;
@@ -64,13 +64,13 @@ public final class DemoCommand implements Callable<Integer> {
         List<Strategy> strategies = validate();
         Fault injected = fault == null ? null : Fault.parse(fault);
         List<ScenarioResult> results = new ArrayList<>();
-        Path agent = extractAgent();
+        Path agent = SandboxCommand.extractShippedAgent();
         try (DemoCloud cloud = startCloud(strategies, agent)) {
             for (Strategy each : strategies) {
                 results.add(new Scenario(cloud, each, injected, instances, rps, Duration.ofSeconds(maxLoadSeconds), progress).run());
             }
         } finally {
-            deleteQuietly(agent);
+            SandboxCommand.deleteQuietly(agent);
         }
         TextReport.print(out, results);
         if (report != null) {
@@ -112,6 +112,10 @@ public final class DemoCommand implements Callable<Integer> {
             throw FleetDeployException.invalidInput("--report " + report + " is not a file in an existing directory.",
                     "Nothing was started; give a path like demo-report.html.");
         }
+        if (!Files.isExecutable(Path.of(AWS_CLI))) {
+            throw FleetDeployException.invalidInput("The demo's instances run the real agent, which calls the AWS CLI at " + AWS_CLI
+                    + ", and there is none.", "Nothing was started; install it (apt-get install -y awscli) and run the demo again.");
+        }
         return strategies;
     }
 
@@ -124,29 +128,6 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw new FleetDeployException("The sandbox could not start: " + e.getMessage(), "Everything it had started was stopped.",
                     "Check that the machine has free loopback ports and disk space, then run it again.", e);
-        }
-    }
-
-    private static Path extractAgent() {
-        try (InputStream in = DemoCommand.class.getResourceAsStream(AGENT_RESOURCE)) {
-            if (in == null) {
-                throw FleetDeployException.invalidInput("This fleet-deploy build carries no instance agent (" + AGENT_RESOURCE + ").",
-                        "Rebuild the command line (mvn -pl cli -am package).");
-            }
-            Path file = Files.createTempFile("fleet-agent-", ".sh");
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            return file;
-        } catch (IOException e) {
-            throw new FleetDeployException("The instance agent could not be written to a temporary file: " + e.getMessage(),
-                    "Nothing was started.", "Free some disk space.", e);
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            // a temporary file left behind is the OS's temp cleaning's to remove
         }
     }
 }

@@ -58,7 +58,7 @@ final class Scenario {
     static final String V2 = "2.0";
     static final String K1 = "k1";
     static final String K2 = "k2";
-    private static final Duration FLEET_UP_BOUND = Duration.ofMinutes(3);
+    private static final Duration FLEET_UP_BOUND = Duration.ofMinutes(10);
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STEADY = Duration.ofSeconds(3);
     /** examples/blue-green.Jenkinsfile bakes 60 s per step; the demo bakes 3 s so the run stays short. */

@@ -145,18 +145,24 @@ release_on_disk() {
 LOCK_HELD=
 WORK=
 
+# A run that failed before installing anything leaves FLEET_HOME as it found it: the empty
+# releases/ goes while the lock is still held; .fleet/ only if no other run has locked it since.
 cleanup() {
     [ -n "$WORK" ] && rm -rf "$WORK"
-    [ -n "$LOCK_HELD" ] && rm -rf "$LOCK_HELD"
+    [ -n "$LOCK_HELD" ] || return 0
+    rmdir "$RELEASES" 2>/dev/null
+    rm -rf "$LOCK_HELD"
+    rmdir "$STATE" 2>/dev/null
     return 0
 }
 
 acquire_lock() {
-    mkdir -p "$STATE" "$RELEASES" || die "$EX_DISK" "cannot create $STATE or $RELEASES; nothing was changed"
+    mkdir -p "$STATE" || die "$EX_DISK" "cannot create $STATE; nothing was changed"
     _lock=$STATE/lock
     _wait=$LOCK_WAIT
     _waited=0
-    while ! mkdir "$_lock" 2>/dev/null; do
+    # .fleet again each time: a run that just ended may have removed it, empty
+    while ! { mkdir -p "$STATE" && mkdir "$_lock"; } 2>/dev/null; do
         _owner=$(cat "$_lock/pid" 2>/dev/null)
         case $_owner in
             '' | *[!0-9]*) ;; # being created right now: wait for the owner to write its pid
@@ -174,6 +180,7 @@ acquire_lock() {
     done
     LOCK_HELD=$_lock
     echo "$$" >"$_lock/pid" || die "$EX_DISK" "cannot write $_lock/pid; nothing was changed"
+    mkdir -p "$RELEASES" || die "$EX_DISK" "cannot create $RELEASES; nothing was changed"
     # scratch of runs that were killed: no one else can be using it while we hold the lock
     rm -rf "$STATE"/tmp.* "$STATE"/lock.stale.* "$HOME_DIR"/.current.*
 }
@@ -260,8 +267,10 @@ json_str() {
 
 # --- S3 through the AWS CLI -------------------------------------------------------------------
 
+# Bounded: an unreachable endpoint fails within seconds (times the CLI's own retries), not minutes.
 s3api() { # <operation> <args...>; stderr of the CLI goes to $WORK/aws.err
-    "$AWS" ${FLEET_S3_ENDPOINT:+--endpoint-url "$FLEET_S3_ENDPOINT"} --output json s3api "$@" 2>"$WORK/aws.err"
+    "$AWS" ${FLEET_S3_ENDPOINT:+--endpoint-url "$FLEET_S3_ENDPOINT"} --cli-connect-timeout 10 \
+        --cli-read-timeout 60 --output json s3api "$@" 2>"$WORK/aws.err"
 }
 
 # The CLI's own error line, for messages (it names the operation and the S3 error code, never keys).

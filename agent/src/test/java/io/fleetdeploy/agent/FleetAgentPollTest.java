@@ -2,9 +2,11 @@ package io.fleetdeploy.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,7 +113,9 @@ class FleetAgentPollTest {
         assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.lastErrorLine()).startsWith("fleet-agent: could not read the channel pointer s3://")
                 .contains("shop/channels/prod.json", "nothing was changed");
-        assertThat(agent.leftovers()).isEmpty();
+        try (Stream<Path> files = Files.list(agent.home())) {
+            assertThat(files).as("FLEET_HOME as it was: empty").isEmpty();
+        }
         assertThat(agent.status()).isNull();
     }
 }

@@ -53,8 +53,8 @@ class AwsCliInteropTest {
 
     @Test
     void theAwsCliDownloadsAPublishedBundleWhoseSha256MatchesTheManifest() throws Exception {
-        // 12 MiB: uploaded by us as a multipart object, which the AWS CLI must read back whole.
-        Path bundle = randomGzipLikeFile("big.tar.gz", 12 * 1024 * 1024, 1);
+        // 20 MiB (over the CLI's 16 MiB part size): uploaded by us as a multipart object, which the AWS CLI must read back whole.
+        Path bundle = randomGzipLikeFile("big.tar.gz", 20 * 1024 * 1024, 1);
         CliRun publish = cli("publish", "--bucket", S3.bucket(), "--app", "shop", "--version", "1.0", "--json", bundle.toString());
         assertThat(publish.exitCode()).as(publish.err()).isZero();
         JsonNode published = Json.mapper().readTree(publish.out());

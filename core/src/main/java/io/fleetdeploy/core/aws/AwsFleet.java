@@ -46,6 +46,11 @@ public final class AwsFleet implements AutoCloseable {
     private final OperationStore store;
     private final FleetOperations operations;
 
+    /** One endpoint for every service, S3 included (real AWS, or one S3-compatible override). */
+    public AwsFleet(AwsSettings settings, S3Layout layout, Options options, Clock clock, Sleeper sleeper, ProgressListener progress) {
+        this(settings, settings, layout, options, clock, sleeper, progress);
+    }
+
     /**
      * @param settings   Auto Scaling, ELBv2 and SSM
      * @param s3Settings the release bucket; differs from {@code settings} only where S3 has its own endpoint (the sandbox)

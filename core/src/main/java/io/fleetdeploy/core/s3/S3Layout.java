@@ -34,6 +34,15 @@ public record S3Layout(String bucket, String prefix, String app) {
         while (trimmed.endsWith("/")) {
             trimmed = trimmed.substring(0, trimmed.length() - 1);
         }
+        // Like app and version, the prefix ends up in keys the instance agent puts into shell commands.
+        for (String segment : trimmed.isEmpty() ? new String[0] : trimmed.split("/", -1)) {
+            if (!Names.isSafe(segment)) {
+                throw io.fleetdeploy.core.FleetDeployException.invalidInput(
+                        "The prefix '" + trimmed.replaceAll("\\p{Cntrl}", "?") + "' is not allowed: each '/'-separated part must start with a letter or digit"
+                                + " and contain only letters, digits, '.', '_' or '-' (no '..', no empty parts).",
+                        "Give a prefix like releases or teams/shop/deploy.");
+            }
+        }
         return trimmed;
     }
 

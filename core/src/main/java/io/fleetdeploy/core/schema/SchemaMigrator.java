@@ -36,7 +36,8 @@ import org.flywaydb.core.internal.exception.FlywayMigrateException;
 /**
  * migrateSchema: Flyway (community) migrations from a directory or a release bundle, after
  * validation, the expand/contract guard and an optional RDS snapshot. Two callers on one database
- * are serialised by Flyway's own lock; the second finds nothing left to do.
+ * are serialised for the whole run by {@link MigrationLock} (Flyway locks per migration only);
+ * the second waits and then finds nothing left to do.
  */
 public final class SchemaMigrator {
 
@@ -69,16 +70,16 @@ public final class SchemaMigrator {
         Flyway flyway = flyway(database, directory, request);
 
         if (request.dryRun()) {
-            return inspect(request, database, flyway, directory, progress, started, null);
+            return checkAndApply(request, database, flyway, directory, progress, started);
         }
         try (MigrationLock lock = MigrationLock.acquire(database, request.historyTable(), request.lockWait(), clock, progress)) {
-            return inspect(request, database, flyway, directory, progress, started, lock);
+            return checkAndApply(request, database, flyway, directory, progress, started);
         }
     }
 
-    /** Validates, lists and guards; then (holding the lock, not for a dry run) snapshots and migrates. */
-    private MigrateResult inspect(MigrateRequest request, ConnectedDatabase database, Flyway flyway, Path directory,
-                                  ProgressListener progress, Instant started, MigrationLock lock) {
+    /** Validates, lists and guards; then, unless a dry run, snapshots and migrates (the caller holds the lock). */
+    private MigrateResult checkAndApply(MigrateRequest request, ConnectedDatabase database, Flyway flyway, Path directory,
+                                        ProgressListener progress, Instant started) {
         MigrationInfoService info = flywayCall(database, "Reading the schema history", flyway::info);
         requireValid(database, flyway, request);
         List<PendingMigration> pending = pending(info, directory);
@@ -86,8 +87,8 @@ public final class SchemaMigrator {
         guardContract(pending, request);
         progress.info(database.describe() + " is at version " + printable(before) + "; " + pending.size()
                 + " migration(s) pending" + (pending.isEmpty() ? "" : ": " + scripts(pending)));
-        if (lock == null || pending.isEmpty()) {
-            return new MigrateResult(lock == null, database.describe(), pending, List.of(), before, before,
+        if (request.dryRun() || pending.isEmpty()) {
+            return new MigrateResult(request.dryRun(), database.describe(), pending, List.of(), before, before,
                     Duration.between(started, clock.instant()), null);
         }
         String snapshotId = request.snapshot() ? snapshot(request, progress) : null;

@@ -39,13 +39,14 @@ class ConditionalWritesTest {
     @Test
     void ifNoneMatchRefusesToReplaceAnObjectWithAMultipartUpload(@TempDir Path temp) throws Exception {
         Path big = temp.resolve("big");
-        byte[] data = new byte[11 * 1024 * 1024];
+        byte[] data = new byte[6 * 1024 * 1024];
         new Random(1).nextBytes(data);
         Files.write(big, data);
-        try (S3AsyncClient multipart = AwsClients.s3Multipart(S3.settings(), 5L * 1024 * 1024)) {
+        try (MultipartClient client = MultipartClient.create(S3.settings(), 5L * 1024 * 1024)) {
+            S3AsyncClient multipart = client.client();
             String etag = multipart.putObject(b -> b.bucket(S3.bucket()).key("big").ifNoneMatch("*"), AsyncRequestBody.fromFile(big))
                     .join().eTag();
-            assertThat(etag).as("a multipart ETag names its parts").endsWith("-3\"");
+            assertThat(etag).as("a multipart ETag names its parts").endsWith("-2\"");
 
             S3.client().putObject(b -> b.bucket(S3.bucket()).key("small"), RequestBody.fromString("first"));
             assertThatThrownBy(() -> multipart.putObject(b -> b.bucket(S3.bucket()).key("small").ifNoneMatch("*"),

@@ -30,4 +30,13 @@ class S3LayoutTest {
         assertThatThrownBy(() -> S3Layout.of(" ", "", "shop")).isInstanceOf(FleetDeployException.class)
                 .hasMessageContaining("bucket");
     }
+
+    @Test
+    void refusesPrefixesThatAreNotPlainPathSegments() {
+        assertThat(S3Layout.of("b", "teams/shop.v2/deploy", "shop").appRoot()).isEqualTo("teams/shop.v2/deploy/shop/");
+        for (String bad : new String[] {"a//b", "../x", "a/../b", "a b", "x;rm", "a/$(id)"}) {
+            assertThatThrownBy(() -> S3Layout.of("b", bad, "shop")).as(bad).isInstanceOf(FleetDeployException.class)
+                    .hasMessageContaining("prefix");
+        }
+    }
 }

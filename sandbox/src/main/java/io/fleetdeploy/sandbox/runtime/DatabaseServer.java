@@ -5,15 +5,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +29,12 @@ import java.util.regex.Pattern;
  * the instance's database and logs in with a password (SCRAM; trust authentication of the embedded
  * server is switched off once the users exist). {@link #snapshot} makes a real, consistent copy of the
  * data (see {@link DatabaseSnapshots}) that takes as long as reading the data does.
+ *
+ * <p>IAM database authentication, as on RDS: a user granted the role {@code rds_iam} logs in with an IAM
+ * token instead of a password. Started with an {@link IamTokenVerifier}, the server is fronted by a
+ * {@link PostgresIamProxy} on {@link #port()}, which hands those users' tokens to the verifier; the
+ * other users authenticate with their passwords as before. Members of rds_iam can never log in on the
+ * PostgreSQL port itself.
  */
 public final class DatabaseServer implements AutoCloseable {
     public record Snapshot(String id, Instant created, long bytes, Path location) {
@@ -43,6 +52,8 @@ public final class DatabaseServer implements AutoCloseable {
     private final String engineVersion;
     private final DatabaseSnapshots snapshots;
     private final ExecutorService snapshotWorker;
+    private volatile PostgresIamProxy iamProxy;
+    private volatile IamTokenVerifier iamVerifier;
 
     private DatabaseServer(EmbeddedPostgres postgres, String dbName, String masterUser, Properties admin, Path workDir,
                            boolean ownsWorkDir, String engineVersion) {
@@ -72,7 +83,31 @@ public final class DatabaseServer implements AutoCloseable {
     /** A server whose data and snapshots live under {@code workDir} ({@code data/}, {@code snapshots/}), kept on close. */
     public static DatabaseServer start(String dbName, String masterUser, String masterPassword, Path workDir) {
         validate(dbName, masterUser, masterPassword);
+        if (Files.exists(workDir.resolve("data"))) {
+            throw new IllegalArgumentException("cannot start database " + dbName + ": " + workDir.resolve("data")
+                    + " already exists (a database from an earlier run?); give an empty work directory. Nothing was started.");
+        }
         return start(dbName, masterUser, masterPassword, workDir, false);
+    }
+
+    /**
+     * A server with IAM database authentication (see the class comment): {@link #port()} is then the
+     * proxy's, where both password and IAM token logins work.
+     */
+    public static DatabaseServer start(String dbName, String masterUser, String masterPassword, Path workDir,
+                                       IamTokenVerifier iam) {
+        Objects.requireNonNull(iam, "iam");
+        DatabaseServer server = start(dbName, masterUser, masterPassword, workDir);
+        try {
+            server.iamVerifier = iam;
+            server.iamProxy = new PostgresIamProxy(server.postgres.getPort(),
+                    socketDirectory(workDir).resolve(".s.PGSQL." + server.postgres.getPort()), server::isIamUser, iam);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IllegalStateException("could not start the IAM authentication proxy of database " + dbName
+                    + "; the database was stopped again: " + e.getMessage(), e);
+        }
     }
 
     private static DatabaseServer start(String dbName, String masterUser, String masterPassword, Path workDir,
@@ -80,10 +115,14 @@ public final class DatabaseServer implements AutoCloseable {
         EmbeddedPostgres postgres = null;
         try {
             Path data = workDir.resolve("data");
+            Path sockets = socketDirectory(workDir);
+            Files.createDirectories(sockets);
+            Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwx------"));
             postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
                     .setCleanDataDirectory(ownsWorkDir)
                     .setServerConfig("listen_addresses", HOST)
+                    .setServerConfig("unix_socket_directories", sockets.toAbsolutePath().toString())
                     .start();
             String superPassword = randomPassword();
             Properties admin = new Properties();
@@ -94,13 +133,18 @@ public final class DatabaseServer implements AutoCloseable {
                 s.execute("ALTER ROLE postgres PASSWORD " + literal(superPassword));
                 s.execute("CREATE ROLE " + quoted(masterUser) + " LOGIN CREATEDB CREATEROLE PASSWORD " + literal(masterPassword));
                 s.execute("CREATE DATABASE " + quoted(dbName) + " OWNER " + quoted(masterUser));
+                s.execute("CREATE ROLE rds_iam NOLOGIN");
                 try (ResultSet rows = s.executeQuery("SHOW server_version")) {
                     rows.next();
                     version = rows.getString(1).split(" ")[0];
                 }
-                // From now on every login needs its password, as on RDS.
+                // From now on every login needs its password, as on RDS; members of rds_iam come only
+                // through the IAM proxy, over the Unix socket in a directory no one else may enter.
                 Files.writeString(data.resolve("pg_hba.conf"), """
+                        local all +rds_iam trust
                         local all all scram-sha-256
+                        host all +rds_iam 127.0.0.1/32 reject
+                        host all +rds_iam ::1/128 reject
                         host all all 127.0.0.1/32 scram-sha-256
                         host all all ::1/128 scram-sha-256
                         """);
@@ -143,8 +187,53 @@ public final class DatabaseServer implements AutoCloseable {
         return HOST;
     }
 
+    /** Where clients connect: the IAM proxy's port when IAM authentication is on, else PostgreSQL's. */
     public int port() {
+        PostgresIamProxy proxy = iamProxy;
+        return proxy != null ? proxy.port() : postgres.getPort();
+    }
+
+    /** PostgreSQL's own port (password logins only). */
+    public int serverPort() {
         return postgres.getPort();
+    }
+
+    public boolean iamAuthentication() {
+        return iamProxy != null;
+    }
+
+    /** Would this token let {@code user} log in? False when IAM authentication is off or the user is not in rds_iam. */
+    public boolean acceptsIamToken(String user, String token) {
+        IamTokenVerifier verifier = iamVerifier;
+        return verifier != null && isIamUser(user) && verifier.accepts(user, token);
+    }
+
+    private boolean isIamUser(String user) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + postgres.getPort()
+                + "/postgres", admin);
+             PreparedStatement s = c.prepareStatement(
+                     "SELECT pg_has_role(oid, 'rds_iam', 'MEMBER') FROM pg_roles WHERE rolname = ?")) {
+            s.setString(1, user);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not look up user " + user + " in database " + dbName + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where PostgreSQL puts its Unix socket: under the work directory, or, when that path would pass the
+     * 107-byte limit of socket paths, a directory under /tmp named after the work directory.
+     */
+    private static Path socketDirectory(Path workDir) {
+        Path inside = workDir.toAbsolutePath().resolve("socket");
+        if (inside.toString().length() <= 80) {
+            return inside;
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"),
+                "fleet-rds-" + Integer.toHexString(inside.toString().hashCode()));
     }
 
     public String dbName() {
@@ -175,7 +264,8 @@ public final class DatabaseServer implements AutoCloseable {
     public CompletableFuture<Snapshot> snapshot(String snapshotId) {
         snapshots.requireNew(snapshotId);
         return CompletableFuture.supplyAsync(() -> {
-            try (Connection c = DriverManager.getConnection(jdbcUrl(), admin)) {
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + postgres.getPort()
+                    + "/" + dbName, admin)) {
                 return snapshots.take(snapshotId, c);
             } catch (SQLException e) {
                 throw new IllegalStateException("snapshot " + snapshotId + " of " + dbName + " failed: " + e.getMessage(), e);
@@ -185,6 +275,10 @@ public final class DatabaseServer implements AutoCloseable {
 
     @Override
     public void close() {
+        PostgresIamProxy proxy = iamProxy;
+        if (proxy != null) {
+            proxy.close();
+        }
         snapshotWorker.shutdownNow();
         try {
             snapshotWorker.awaitTermination(10, TimeUnit.SECONDS);
@@ -196,6 +290,10 @@ public final class DatabaseServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not stop the PostgreSQL of database " + dbName, e);
         } finally {
+            Path sockets = socketDirectory(workDir);
+            if (!sockets.startsWith(workDir.toAbsolutePath())) {
+                Directories.deleteTree(sockets);
+            }
             if (ownsWorkDir) {
                 Directories.deleteTree(workDir);
             }

@@ -310,7 +310,7 @@ public final class TargetGroupHealth implements AutoCloseable {
         final long sequence;
         final HealthProbe.Connection connection;
         // Guarded by this.
-        Phase phase = Phase.INITIAL;
+        volatile Phase phase = Phase.INITIAL;
         int successes;
         int failures;
         Outcome lastFailure;

@@ -30,7 +30,9 @@ class DatabaseServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = DatabaseServer.start("appdb", "master", PASSWORD, workDir);
+        // Stands in for the services side's SigV4 check of the presigned token.
+        IamTokenVerifier verifier = (user, token) -> token.equals("iam-token-for-" + user);
+        server = DatabaseServer.start("appdb", "master", PASSWORD, workDir, verifier);
         try (Connection c = master(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL, qty int DEFAULT 1 CHECK (qty > 0))");
             s.execute("CREATE INDEX orders_item ON orders (item)");
@@ -63,6 +65,32 @@ class DatabaseServerTest {
                 .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("28P01");
         assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), "postgres", ""))
                 .as("the embedded server's trust login is gone").isInstanceOf(SQLException.class);
+    }
+
+    @Test
+    void iamUsersLogInWithAValidTokenThroughTheProxyAndNeverOnThePostgresPort() throws Exception {
+        try (Connection c = master(); Statement s = c.createStatement()) {
+            s.execute("CREATE USER app_iam");
+            s.execute("GRANT rds_iam TO app_iam");
+        }
+        assertThat(server.iamAuthentication()).isTrue();
+        assertThat(server.port()).isNotEqualTo(server.serverPort());
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl(), "app_iam", "iam-token-for-app_iam");
+             Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT current_user")) {
+            rows.next();
+            assertThat(rows.getString(1)).isEqualTo("app_iam");
+        }
+        assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), "app_iam", "forged-token"))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"))
+                .hasMessageNotContaining("forged-token");
+        assertThatThrownBy(() -> DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + server.serverPort() + "/appdb", "app_iam", "iam-token-for-app_iam"))
+                .as("rds_iam members cannot bypass the token check").isInstanceOf(SQLException.class);
+        assertThat(server.acceptsIamToken("app_iam", "iam-token-for-app_iam")).isTrue();
+        assertThat(server.acceptsIamToken("app_iam", "forged-token")).isFalse();
+        assertThat(server.acceptsIamToken("master", "iam-token-for-master")).as("master is not in rds_iam").isFalse();
+        assertThat(server.acceptsIamToken("nobody", "iam-token-for-nobody")).isFalse();
     }
 
     @Test
@@ -126,6 +154,9 @@ class DatabaseServerTest {
                 .hasMessageContaining("master user 'postgres'")
                 .hasMessageContaining("master password")
                 .hasMessageNotContaining("short");
+        assertThatThrownBy(() -> DatabaseServer.start("appdb", "master", PASSWORD, workDir))
+                .as("a work directory that already holds a database").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already exists");
     }
 
     private static Connection master() throws SQLException {

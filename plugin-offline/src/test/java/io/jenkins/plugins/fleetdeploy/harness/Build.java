@@ -23,8 +23,11 @@ public final class Build {
     private final ThreadLocal<Scope> current;
     private final Map<HarnessContext, StepExecution> running = new ConcurrentHashMap<>();
     private volatile Throwable abortCause;
+    private final java.util.Set<String> bindOnly;
 
-    Build(TestRun run, Map<String, String> env, Map<String, Object> params, Path workspace, Duration stepTimeout) {
+    Build(TestRun run, Map<String, String> env, Map<String, Object> params, Path workspace, Duration stepTimeout,
+          java.util.Set<String> bindOnly) {
+        this.bindOnly = java.util.Set.copyOf(bindOnly);
         this.run = run;
         this.baseEnv = run.getEnvironment(log);
         this.baseEnv.putAll(env);
@@ -85,6 +88,11 @@ public final class Build {
     Object runStep(StepDescriptor descriptor, Step step, Closure<?> body) throws Exception {
         checkAborted();
         log.getLogger().println("[Pipeline] " + descriptor.getFunctionName());
+        if (bindOnly.contains(descriptor.getFunctionName())) {
+            log.getLogger().println("[harness] " + descriptor.getFunctionName() + " bound (" + step.getClass().getSimpleName()
+                    + "), not run: this test has no fleet for it");
+            return new java.util.LinkedHashMap<String, Object>();
+        }
         HarnessContext context = HarnessContext.create(this, current.get(), body, descriptor.getFunctionName());
         for (Class<?> type : descriptor.getRequiredContext()) {
             if (context.get(type) == null) {

@@ -30,6 +30,7 @@ public final class PipelineHarness {
     private final Map<String, String> env = new LinkedHashMap<>();
     private final AtomicInteger builds = new AtomicInteger();
     private Duration stepTimeout = Duration.ofMinutes(5);
+    private final java.util.Set<String> bindOnly = new java.util.TreeSet<>();
 
     public PipelineHarness(Path root) {
         this.root = root;
@@ -52,6 +53,15 @@ public final class PipelineHarness {
         return this;
     }
 
+    /**
+     * Steps that are bound (so every argument is checked as Jenkins would) but not run, for
+     * Jenkinsfiles whose fleet steps need a cloud the test does not have; the log says so.
+     */
+    public PipelineHarness bindOnly(String... functionNames) {
+        bindOnly.addAll(java.util.List.of(functionNames));
+        return this;
+    }
+
     public StepRegistry steps() {
         return steps;
     }
@@ -69,7 +79,7 @@ public final class PipelineHarness {
         int number = builds.incrementAndGet();
         Path workspace = Files.createDirectories(root.resolve("workspace-" + number));
         TestRun run = new TestRun(new TestJob("folder/deploy-shop"), number);
-        Build build = new Build(run, env, params, workspace, stepTimeout);
+        Build build = new Build(run, env, params, workspace, stepTimeout, bindOnly);
         CompletableFuture<BuildResult> result = CompletableFuture.supplyAsync(() -> execute(build, script));
         return new Running(build, result);
     }
@@ -101,6 +111,31 @@ public final class PipelineHarness {
         log.println("[Pipeline] End of Pipeline");
         log.println("Finished: " + result);
         return new BuildResult(result, build.log().text(), failure, build.run());
+    }
+
+    /**
+     * A step's execution made as the Pipeline engine makes it (bound from arguments, given a
+     * context), but not started: for tests of stop(), serialization and onResume().
+     */
+    public StepUnderTest prepare(String functionName, Map<String, Object> arguments, Object... contextObjects) throws Exception {
+        Path workspace = Files.createDirectories(root.resolve("workspace-" + builds.incrementAndGet()));
+        Build build = new Build(new TestRun(new TestJob("folder/deploy-shop"), builds.get()), env, Map.of(), workspace,
+                stepTimeout, java.util.Set.of());
+        Scope scope = new Scope(null);
+        for (Object o : contextObjects) {
+            scope.withContext(o);
+        }
+        org.jenkinsci.plugins.workflow.steps.StepDescriptor d = steps.byFunctionName(functionName);
+        org.jenkinsci.plugins.workflow.steps.Step step = StepBinder.instantiate(d.clazz.asSubclass(org.jenkinsci.plugins.workflow.steps.Step.class), arguments);
+        HarnessContext context = HarnessContext.create(build, scope, null, functionName);
+        return new StepUnderTest(build, context, step.start(context));
+    }
+
+    /** A prepared step: its build (log, run), its context (outcome) and its execution. */
+    public record StepUnderTest(Build build, HarnessContext context, org.jenkinsci.plugins.workflow.steps.StepExecution execution) {
+        public Object outcome(Duration timeout) throws Exception {
+            return context.await(timeout);
+        }
     }
 
     /** A build in progress. */

@@ -64,10 +64,10 @@ final class DemoCloud implements AutoCloseable {
         this.rds = RdsDatabases.of(aws);
     }
 
-    /** Starts the sandbox for these strategies; every group starts with no instance. */
-    static DemoCloud start(List<Strategy> strategies, int instances, Path agentScript) {
+    /** Starts the sandbox for one strategy; every group starts with no instance. */
+    static DemoCloud start(Strategy strategy, int instances, Path agentScript) {
         String dbPassword = randomHex(12);
-        SandboxConfig config = SandboxConfig.parse(configJson(strategies, instances, dbPassword), "(demo)")
+        SandboxConfig config = SandboxConfig.parse(configJson(List.of(strategy), instances, dbPassword), "(demo)")
                 .withAgentScript(agentScript);
         Sandbox sandbox = Sandbox.start(config);
         try {

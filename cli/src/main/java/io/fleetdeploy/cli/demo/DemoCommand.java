@@ -65,14 +65,19 @@ public final class DemoCommand implements Callable<Integer> {
         Fault injected = fault == null ? null : Fault.parse(fault);
         List<ScenarioResult> results = new ArrayList<>();
         Path agent = SandboxCommand.extractShippedAgent();
-        try (DemoCloud cloud = startCloud(strategies, agent)) {
+        try {
+            // One sandbox per strategy: each starts from an empty database and an empty bucket.
             for (Strategy each : strategies) {
-                results.add(new Scenario(cloud, each, injected, instances, rps, Duration.ofSeconds(maxLoadSeconds), progress).run());
+                try (DemoCloud cloud = startCloud(each, agent)) {
+                    ScenarioResult result = new Scenario(cloud, each, injected, instances, rps, Duration.ofSeconds(maxLoadSeconds),
+                            progress).run();
+                    results.add(result);
+                    TextReport.print(out, List.of(result));
+                }
             }
         } finally {
             SandboxCommand.deleteQuietly(agent);
         }
-        TextReport.print(out, results);
         if (report != null) {
             try {
                 Files.writeString(report, HtmlReport.render(results));
@@ -119,9 +124,9 @@ public final class DemoCommand implements Callable<Integer> {
         return strategies;
     }
 
-    private DemoCloud startCloud(List<Strategy> strategies, Path agent) {
+    private DemoCloud startCloud(Strategy strategy, Path agent) {
         try {
-            return DemoCloud.start(strategies, instances, agent);
+            return DemoCloud.start(strategy, instances, agent);
         } catch (SandboxConfigException e) {
             throw new FleetDeployException("The demo's sandbox configuration was refused: " + e.getMessage(), "Nothing was started.",
                     "Report this as a bug of fleet-deploy demo.", e);

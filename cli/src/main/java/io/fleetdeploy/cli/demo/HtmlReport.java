@@ -92,7 +92,7 @@ final class HtmlReport {
         r.keyOfVersion().keySet().forEach(v -> colours.put(v, VERSION_COLOURS[colours.size() % VERSION_COLOURS.length]));
         double end = Math.max(1000, r.loadMillis());
         double plot = WIDTH - LEFT - RIGHT;
-        int phaseRows = 34;
+        int phaseRows = 48;
         int lanesTop = phaseRows + 8;
         int lanesHeight = lanes.size() * LANE;
         int chartTop = lanesTop + lanesHeight + 28;
@@ -101,15 +101,21 @@ final class HtmlReport {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">",
                 WIDTH, height, WIDTH, height));
-        // Phases as bands over the whole height, names staggered on two rows.
+        // Phases as bands over the whole height; their names (drawn over all bands) staggered on three rows.
         int index = 0;
         for (Phase phase : r.phases()) {
             double x0 = LEFT + plot * phase.startMillis() / end;
             double w = Math.max(1.5, plot * phase.durationMillis() / end);
             String fill = phase.succeeded() ? BANDS[index % 2] : "#fde0dc";
             s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", x0, w, axisY, fill));
-            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#333\">%s%s</text>", x0 + 2,
-                    index % 2 == 0 ? 13 : 28, esc(phase.name()), phase.succeeded() ? "" : " (" + esc(phase.outcome()) + ")"));
+            index++;
+        }
+        index = 0;
+        for (Phase phase : r.phases()) {
+            double x0 = LEFT + plot * phase.startMillis() / end;
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"%s\">%s%s</text>", x0 + 2,
+                    13 + 15 * (index % 3), phase.succeeded() ? "#333" : "#c62828", esc(phase.name()),
+                    phase.succeeded() ? "" : " (" + esc(phase.outcome()) + ")"));
             index++;
         }
         // One lane per instance: its version over time, faded while not InService.
@@ -151,9 +157,11 @@ final class HtmlReport {
                         x - bar / 2, axisY - h, bar, h, second.second(), second.errors()));
             }
             if (second.skewed() > 0) {
+                // Stacked on the errors of the same second.
+                double base = axisY - CHART * second.errors() / (double) max;
                 double h = CHART * second.skewed() / (double) max;
                 s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ff9f1c\" fill-opacity=\"0.85\"><title>t=%ds: %d skewed</title></rect>",
-                        x - bar / 2, axisY - h, bar, h, second.second(), second.skewed()));
+                        x - bar / 2, base - h, bar, h, second.second(), second.skewed()));
             }
             line.append(line.length() == 0 ? "M" : "L").append(String.format(Locale.ROOT, "%.1f,%.1f ", x,
                     axisY - CHART * second.requests() / (double) max));

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A small demo of each strategy in one sandbox (2 to 4 instances, 20 requests/s): the real agent, listener,
+ * A small demo of each strategy, each in its own sandbox (2 to 4 instances, 20 requests/s): the real agent, listener,
  * PostgreSQL and the same core calls as the Jenkins steps. Asserts the outcomes the demo promises.
  */
 class DemoRunTest {
@@ -27,24 +27,21 @@ class DemoRunTest {
     private static final int SMALL = 2;
     private static final int RPS = 20;
     private static Path agent;
-    private static DemoCloud cloud;
 
     @BeforeAll
-    static void startCloud() throws Exception {
+    static void extractAgent() {
         agent = SandboxCommand.extractShippedAgent();
-        cloud = DemoCloud.start(List.of(Strategy.PUSH, Strategy.PULL, Strategy.BLUE_GREEN), INSTANCES, agent);
     }
 
     @AfterAll
-    static void stopCloud() throws Exception {
-        if (cloud != null) {
-            cloud.close();
-        }
+    static void deleteAgent() throws Exception {
         Files.deleteIfExists(agent);
     }
 
     private static ScenarioResult run(Strategy strategy, int instances) {
-        return new Scenario(cloud, strategy, null, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
+        try (DemoCloud cloud = DemoCloud.start(strategy, instances, agent)) {
+            return new Scenario(cloud, strategy, null, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
+        }
     }
 
     @Test

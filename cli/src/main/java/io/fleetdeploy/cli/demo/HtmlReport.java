@@ -15,7 +15,7 @@ import java.util.Map;
 final class HtmlReport {
 
     private static final int WIDTH = 1320;
-    private static final int LEFT = 190;
+    private static final int LEFT = 250;
     private static final int RIGHT = 30;
     private static final int LANE = 16;
     private static final int CHART = 150;

@@ -143,7 +143,8 @@ final class Scenario {
             List<Sample> samples = load.stop();
             long loadMillis = now();
             List<VersionPoint> versions = sampler.stop();
-            FinalState finalState = FinalState.read(cloud, strategy, expectedCapacity());
+            boolean retired = phases.stream().anyMatch(p -> p.name().equals("retire blue") && p.succeeded());
+            FinalState finalState = FinalState.read(cloud, strategy, expectedCapacity(), retired);
             progress.info("final state " + (finalState.ok() ? "OK" : "NOT OK"));
             Map<String, String> keys = new LinkedHashMap<>();
             keys.put(V1, K1);

@@ -57,7 +57,7 @@ class DemoRunTest {
         assertThat(figures.skewed()).isZero();
         assertThat(result.samples()).extracting(Sample::appVersion).contains("1.0", "2.0");
         assertThat(result.finalState().checks()).allSatisfy(check -> assertThat(check.ok()).as(check.toString()).isTrue());
-        assertThat(result.apiCalls()).containsKeys("elasticloadbalancing.ModifyListener", "autoscaling.SetDesiredCapacity");
+        assertThat(result.apiCalls()).containsKeys("elasticloadbalancing.ModifyListener", "autoscaling.UpdateAutoScalingGroup");
     }
 
     @Test

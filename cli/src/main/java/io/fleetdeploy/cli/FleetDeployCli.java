@@ -32,6 +32,7 @@ import software.amazon.awssdk.core.exception.SdkException;
             SandboxCommand.class,
             MigrateCommand.class,
             SchemaKeyCommand.class,
+            io.fleetdeploy.cli.demo.DemoCommand.class,
         })
 public final class FleetDeployCli {
 

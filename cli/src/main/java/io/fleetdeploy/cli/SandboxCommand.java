@@ -115,31 +115,6 @@ public final class SandboxCommand {
             }
         }
 
-        private static Path extractShippedAgent() {
-            try (InputStream in = SandboxCommand.class.getResourceAsStream(AGENT_RESOURCE)) {
-                if (in == null) {
-                    throw FleetDeployException.invalidInput("This fleet-deploy build carries no instance agent ("
-                            + AGENT_RESOURCE + ").", "Give one with --agent agent/fleet-agent.sh.");
-                }
-                Path file = Files.createTempFile("fleet-agent-", ".sh");
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                return file;
-            } catch (IOException e) {
-                throw new FleetDeployException("The instance agent could not be written to a temporary file: "
-                        + e.getMessage(), "Nothing was started.", "Free some disk space or give --agent FILE.", e);
-            }
-        }
-
-        private static void deleteQuietly(Path file) {
-            if (file != null) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    // a temporary file left behind is the OS's temp cleaning's to remove
-                }
-            }
-        }
-
         private static void print(PrintWriter out, Sandbox sandbox) {
             out.println("fleet-deploy sandbox is up (Ctrl-C stops it)");
             out.println("  AWS endpoint:  " + sandbox.awsEndpoint() + "   (Auto Scaling, ELBv2, EC2, SSM, RDS, STS)");
@@ -165,6 +140,32 @@ public final class SandboxCommand {
             out.println("  Try: aws --endpoint-url " + sandbox.awsEndpoint() + " --region " + sandbox.region()
                     + " autoscaling describe-auto-scaling-groups");
             out.flush();
+        }
+    }
+
+    /** Writes the agent this CLI ships to a temporary file (the caller deletes it with {@link #deleteQuietly}). */
+    public static Path extractShippedAgent() {
+        try (InputStream in = SandboxCommand.class.getResourceAsStream(AGENT_RESOURCE)) {
+            if (in == null) {
+                throw FleetDeployException.invalidInput("This fleet-deploy build carries no instance agent ("
+                        + AGENT_RESOURCE + ").", "Give one with --agent agent/fleet-agent.sh (sandbox up), or rebuild the command line.");
+            }
+            Path file = Files.createTempFile("fleet-agent-", ".sh");
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException e) {
+            throw new FleetDeployException("The instance agent could not be written to a temporary file: "
+                    + e.getMessage(), "Nothing was started.", "Free some disk space or give --agent FILE.", e);
+        }
+    }
+
+    public static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // a temporary file left behind is the OS's temp cleaning's to remove
+            }
         }
     }
 }

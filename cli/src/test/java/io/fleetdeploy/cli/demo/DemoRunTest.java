@@ -1,0 +1,118 @@
+package io.fleetdeploy.cli.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fleetdeploy.cli.FleetDeployCli;
+import io.fleetdeploy.cli.SandboxCommand;
+import io.fleetdeploy.core.ProgressListener;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A small demo of each strategy, each in its own sandbox (2 to 4 instances, 20 requests/s): the real agent, listener,
+ * PostgreSQL and the same core calls as the Jenkins steps. Asserts the outcomes the demo promises.
+ */
+class DemoRunTest {
+
+    /** push keeps 75 % serving in batches of 25 %: it needs 4; the others run on 2 to keep the test short. */
+    private static final int INSTANCES = 4;
+    private static final int SMALL = 2;
+    private static final int RPS = 20;
+    private static Path agent;
+
+    @BeforeAll
+    static void extractAgent() {
+        agent = SandboxCommand.extractShippedAgent();
+    }
+
+    @AfterAll
+    static void deleteAgent() throws Exception {
+        Files.deleteIfExists(agent);
+    }
+
+    private static ScenarioResult run(Strategy strategy, int instances) {
+        try (DemoCloud cloud = DemoCloud.start(strategy, instances, agent)) {
+            return new Scenario(cloud, strategy, null, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
+        }
+    }
+
+    /**
+     * Nodes learn of a flip through LISTEN/NOTIFY: for those milliseconds a node may still serve with the
+     * old key (measured: 0 or 1 response at 20-100 requests/s). Anything later would be real skew.
+     */
+    private static void assertSkewOnlyWhileNodesLearnOfTheFlip(ScenarioResult result) {
+        KeyFlip flip = result.flips().get(0);
+        assertThat(result.samples())
+                .filteredOn(s -> s.ok() && Figures.isSkewed(s, result.initialKey(), result.flips(), result.keyOfVersion()))
+                .allSatisfy(s -> assertThat(s.sentMillis()).as("skewed response %s", s)
+                        .isBetween(flip.beforeMillis() - 1000, flip.afterMillis() + 1000));
+    }
+
+    @Test
+    void blueGreenDeploysUnderLoadWithoutErrorsOrSkew() {
+        ScenarioResult result = run(Strategy.BLUE_GREEN, SMALL);
+        Figures figures = result.figures();
+
+        assertThat(result.phases()).extracting(Phase::name).containsExactly("publish 2.0", "green: replace", "migrate",
+                "flip k1->k2", "switch traffic", "retire blue");
+        assertThat(result.deployed()).as("every step succeeded: %s", result.phases()).isTrue();
+        assertThat(figures.requests()).isGreaterThan(RPS * 5L);
+        assertThat(figures.non2xx()).isZero();
+        assertSkewOnlyWhileNodesLearnOfTheFlip(result);
+        assertThat(result.samples()).extracting(Sample::appVersion).contains("1.0", "2.0");
+        assertThat(result.finalState().checks()).allSatisfy(check -> assertThat(check.ok()).as(check.toString()).isTrue());
+        assertThat(result.apiCalls()).containsKeys("elasticloadbalancing.ModifyListener", "autoscaling.UpdateAutoScalingGroup");
+    }
+
+    @Test
+    void pushFollowsTheExampleAndNeverServesSkewedResponses() {
+        ScenarioResult result = run(Strategy.PUSH, INSTANCES);
+
+        assertThat(result.phases()).extracting(Phase::name).containsExactly("publish 2.0", "canary", "migrate", "flip k1->k2",
+                "roll out the rest");
+        assertThat(result.deployed()).as("every step succeeded: %s", result.phases()).isTrue();
+        // Nodes whose key is not the database's forward or refuse: they never serve on the wrong schema.
+        assertSkewOnlyWhileNodesLearnOfTheFlip(result);
+        assertThat(result.samples()).filteredOn(Sample::ok).extracting(Sample::appVersion).contains("1.0", "2.0");
+        assertThat(result.finalState().ok()).as("%s", result.finalState()).isTrue();
+    }
+
+    @Test
+    void pullConvergesWithoutErrorsAndReportsItsSkewWindow() {
+        ScenarioResult result = run(Strategy.PULL, SMALL);
+        Figures figures = result.figures();
+
+        assertThat(result.deployed()).as("every step succeeded: %s", result.phases()).isTrue();
+        assertThat(figures.non2xx()).isZero();
+        // The key flips before the workers converge (examples/pull.Jenkinsfile): old code serves on k2 until they do.
+        assertThat(figures.skewed()).isPositive();
+        assertThat(figures.skewFirstMillis()).isGreaterThanOrEqualTo(result.flips().get(0).beforeMillis());
+        assertThat(result.finalState().ok()).as("%s", result.finalState()).isTrue();
+
+        String html = HtmlReport.render(List.of(result));
+        assertThat(html).startsWith("<!doctype html>").contains("<svg", "key k1&#8594;k2", "converge (pull)")
+                .doesNotContain("src=", "<link", "<script", "url(");
+    }
+
+    @Test
+    void refusesBadOptionsBeforeStartingAnything(@TempDir Path dir) {
+        StringWriter err = new StringWriter();
+        int code = FleetDeployCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--strategy", "canary");
+        assertThat(code).isEqualTo(FleetDeployCli.EXIT_FAILED);
+        assertThat(err.toString()).contains("--strategy canary is not one of push, pull, blue-green, all", "Nothing was started");
+
+        err = new StringWriter();
+        code = FleetDeployCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--rps", "0",
+                "--report", dir.resolve("missing/report.html").toString());
+        assertThat(code).isEqualTo(FleetDeployCli.EXIT_FAILED);
+        assertThat(err.toString()).contains("--rps 0 is outside 1..1000");
+    }
+}

@@ -22,8 +22,11 @@ cleanup() {
 trap cleanup EXIT
 
 echo "bench: building the command line and the S3Proxy test server..." >&2
-(cd "$here" && mvn -B -q -DskipTests -pl cli -am package \
-  && mvn -B -q -pl core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/classpath" >/dev/null)
+# One reactor run: core's test classpath names the sandbox module, which only resolves when it is
+# packaged in the same run (nothing of ours is installed into ~/.m2).
+(cd "$here" && mvn -B -q -DskipTests -pl cli -am package dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath >/dev/null)
+cp "$here/core/target/bench-classpath" "$work/classpath"
 
 mkfifo "$work/proxy-in"
 java -cp "$here/core/target/test-classes:$here/core/target/classes:$(cat "$work/classpath")" \

@@ -2,6 +2,7 @@ package io.fleetdeploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fleetdeploy.core.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -37,7 +38,7 @@ class SandboxCommandTest {
                 new PrintWriter(err, true), "sandbox", "up")), "sandbox-up");
         running.start();
         try {
-            await("the sandbox prints that it is up (stderr: " + err + ")", Duration.ofSeconds(180),
+            Await.until("the sandbox prints that it is up (stderr: " + err + ")", Duration.ofSeconds(180),
                     () -> out.toString().contains("  Try: aws"));
             String printed = out.toString();
             URI aws = URI.create(find(printed, "AWS endpoint:\\s+(\\S+)"));
@@ -107,16 +108,5 @@ class SandboxCommandTest {
         Matcher matcher = Pattern.compile(regex).matcher(text);
         assertThat(matcher.find()).as("output has " + regex + ":\n" + text).isTrue();
         return matcher.group(1);
-    }
-
-    private static void await(String what, Duration max, java.util.function.BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + max + " waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 }

@@ -16,6 +16,7 @@ import io.fleetdeploy.core.operation.S3Leases;
 import io.fleetdeploy.core.release.PublishRequest;
 import io.fleetdeploy.core.release.Releases;
 import io.fleetdeploy.core.s3.S3Layout;
+import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
 import java.nio.file.Files;
@@ -24,7 +25,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,7 +100,7 @@ class FleetSandboxTest {
             autoScaling.setDesiredCapacity(b -> b.autoScalingGroupName(g).desiredCapacity(3));
         }
         for (String g : GROUPS) {
-            await("group " + g + " serves 1.0 on 3 instances", Duration.ofMinutes(5), () -> servingVersion(g, "1.0", 3));
+            Await.until("group " + g + " serves 1.0 on 3 instances", Duration.ofMinutes(5), () -> servingVersion(g, "1.0", 3));
         }
     }
 
@@ -157,7 +157,7 @@ class FleetSandboxTest {
         }
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.message()).contains("batch 1/3: not healthy on 2.1-unhealthy");
-        await("group bad serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("bad", "1.0", 3));
+        Await.until("group bad serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("bad", "1.0", 3));
     }
 
     @Test
@@ -174,7 +174,7 @@ class FleetSandboxTest {
             done = fleet.operations().rollout(push("abort", "2.0", Duration.ofMinutes(2)), abort);
         }
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ABORTED);
-        await("group abort serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("abort", "1.0", 3));
+        Await.until("group abort serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("abort", "1.0", 3));
     }
 
     @Test
@@ -203,18 +203,4 @@ class FleetSandboxTest {
         return inService.stream().allMatch(id -> sandbox.instance(id).flatMap(m -> m.host().currentVersion()).map(version::equals).orElse(false));
     }
 
-    private static void await(String what, Duration max, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + max + " waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 }

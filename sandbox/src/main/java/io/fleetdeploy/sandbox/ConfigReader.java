@@ -147,8 +147,9 @@ final class ConfigReader {
                 }
             });
         }
+        Duration agentPoll = millis(node, place, "agentPollIntervalMillis", 0, 0, 3_600_000);
         return new Group(name, app, channel, min, max, desired, healthCheckType, grace, targetGroups, zones,
-                instanceType, tags);
+                instanceType, tags, agentPoll);
     }
 
     private TargetGroup targetGroup(JsonNode node, String place) {

@@ -70,10 +70,14 @@ public record SandboxConfig(
     /**
      * An Auto Scaling group whose instances run {@code app}; a new instance installs the version
      * that {@code <prefix>/<app>/channels/<channel>.json} names.
+     *
+     * @param agentPollInterval how often each instance runs {@code fleet-agent.sh poll} once its user data
+     *                          ran, as the systemd timer of a pull fleet does ({@code agentPollIntervalMillis});
+     *                          zero: no timer (push fleets, where SSM runs the agent)
      */
     public record Group(String name, String app, String channel, int minSize, int maxSize, int desiredCapacity,
             String healthCheckType, Duration healthCheckGracePeriod, List<String> targetGroups,
-            List<String> availabilityZones, String instanceType, Map<String, String> tags) {
+            List<String> availabilityZones, String instanceType, Map<String, String> tags, Duration agentPollInterval) {
         public Group {
             targetGroups = List.copyOf(targetGroups);
             availabilityZones = List.copyOf(availabilityZones);
@@ -191,7 +195,8 @@ public record SandboxConfig(
                 "bucket", "prefix", "users", "groups", "targetGroups", "loadBalancers", "databases", "parameters", "faults"));
         known.put("users", Set.of("name", "accessKeyId", "secretAccessKey"));
         known.put("groups", Set.of("name", "app", "channel", "minSize", "maxSize", "desiredCapacity",
-                "healthCheckType", "healthCheckGracePeriodSeconds", "targetGroups", "availabilityZones", "instanceType", "tags"));
+                "healthCheckType", "healthCheckGracePeriodSeconds", "targetGroups", "availabilityZones", "instanceType", "tags",
+                "agentPollIntervalMillis"));
         known.put("targetGroups", Set.of("name", "port", "healthCheck", "deregistrationDelayMillis"));
         known.put("healthCheck", Set.of("path", "intervalMillis", "timeoutMillis", "healthyThreshold", "unhealthyThreshold"));
         known.put("loadBalancers", Set.of("name", "listeners"));

@@ -59,7 +59,9 @@ class FleetBehaviourTest {
                    "healthCheckType": "ELB", "targetGroups": ["green"]},
                   {"name": "ops", "app": "shop", "channel": "none", "minSize": 0, "maxSize": 3, "desiredCapacity": 0,
                    "targetGroups": ["spare"]},
-                  {"name": "plain", "app": "shop", "channel": "none", "minSize": 0, "maxSize": 5, "desiredCapacity": 0}
+                  {"name": "plain", "app": "shop", "channel": "none", "minSize": 0, "maxSize": 5, "desiredCapacity": 0},
+                  {"name": "puller", "app": "shop", "channel": "pull", "minSize": 0, "maxSize": 1, "desiredCapacity": 0,
+                   "agentPollIntervalMillis": 300}
                 ],
                 "loadBalancers": [{"name": "shop", "listeners": [{"port": 80,
                    "forward": [{"targetGroup": "web", "weight": 1}, {"targetGroup": "green", "weight": 0}]}]}]
@@ -132,6 +134,26 @@ class FleetBehaviourTest {
                 .defaultActions(a -> a.type(ActionTypeEnum.FORWARD).targetGroupArn(web))))
                 .isInstanceOf(ListenerNotFoundException.class);
         assertThat(versionsServed(url, 3)).as("failed modifications changed nothing").containsOnly("1.0.0");
+    }
+
+    @Test
+    void aPullGroupsTimerRunsTheAgentsPollSoInstancesFollowTheirChannelByThemselves() {
+        fixture.publish("shop", "pull", "1.1.0", true);
+        fixture.autoScaling.setDesiredCapacity(r -> r.autoScalingGroupName("puller").desiredCapacity(1));
+        try {
+            await("puller has one InService instance", INSTALL, () -> instances("puller")
+                    .anyMatch(i -> i.lifecycleState() == LifecycleState.IN_SERVICE));
+            String id = group("puller").instances().get(0).instanceId();
+            var host = fixture.sandbox.instance(id).orElseThrow().host();
+            assertThat(host.currentVersion()).contains("1.1.0");
+            long commandsBefore = fixture.sandbox.counters().get("ssm.SendCommand");
+            fixture.publish("shop", "pull", "1.2.0", true);
+            await(id + " installs 1.2.0 on its own poll", INSTALL, () -> host.currentVersion().filter("1.2.0"::equals).isPresent());
+            assertThat(fixture.sandbox.counters().get("ssm.SendCommand"))
+                    .as("no command was sent: the timer ran the agent").isEqualTo(commandsBefore);
+        } finally {
+            fixture.autoScaling.setDesiredCapacity(r -> r.autoScalingGroupName("puller").desiredCapacity(0));
+        }
     }
 
     @Test

@@ -27,6 +27,7 @@ class SandboxConfigTest {
         assertThat(group.desiredCapacity()).isEqualTo(1);
         assertThat(group.channel()).isEqualTo("production");
         assertThat(group.availabilityZones()).containsExactly("a", "b");
+        assertThat(group.agentPollInterval()).as("no pull timer unless asked for").isZero();
         SandboxConfig.TargetGroup targetGroup = config.targetGroup("web").orElseThrow();
         assertThat(targetGroup.healthCheckPath()).isEqualTo("/health");
         assertThat(targetGroup.healthyThreshold()).isEqualTo(2);
@@ -42,7 +43,8 @@ class SandboxConfigTest {
                  "users": [{"name": "ci", "accessKeyId": "lower", "secretAccessKey": "short-secret"}],
                  "targetGroups": [{"name": "-bad-", "healthCheck": {"intervalMillis": 100, "timeoutMillis": 200,
                                    "healthyThreshold": 1}}],
-                 "groups": [{"name": "web", "app": "shop", "minSize": 3, "maxSize": 2, "targetGroups": ["nope"]},
+                 "groups": [{"name": "web", "app": "shop", "minSize": 3, "maxSize": 2, "targetGroups": ["nope"],
+                             "agentPollIntervalMillis": -1},
                             {"name": "web", "app": "../etc", "minSize": 1, "maxSize": 2, "desiredCapacity": 5,
                              "healthCheckType": "ELB"}],
                  "loadBalancers": [{"name": "lb", "listeners": [{"port": 80, "forward": [{"targetGroup": "missing"}]}]}],
@@ -58,6 +60,7 @@ class SandboxConfigTest {
                 "targetGroups[0].healthCheck.healthyThreshold: 1 is outside 2..10",
                 "groups[0].maxSize: 2 is below minSize 3",
                 "groups[0].targetGroups[0]: no target group named 'nope' in targetGroups",
+                "groups[0].agentPollIntervalMillis: -1 is outside 0..3600000",
                 "groups[1].name: 'web' is used twice",
                 "groups[1].desiredCapacity: 5 is outside minSize..maxSize (1..2)",
                 "groups[1].healthCheckType: ELB needs at least one entry in targetGroups",

@@ -85,6 +85,7 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AutoScalingService.class);
     private static final Duration USER_DATA_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration AGENT_POLL_TIMEOUT = Duration.ofMinutes(2);
     private static final String RESOURCE_TYPE = "auto-scaling-group";
 
     private final Machines machines;
@@ -127,6 +128,9 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
         boolean booted;
         boolean userDataStarting;
         Instant inServiceSince;
+        /** The pull timer's last run and when it fires next (null: not armed yet). */
+        CommandExecution agentPoll;
+        Instant nextAgentPoll;
 
         Member(Machine machine, Instance model) {
             this.machine = machine;
@@ -610,6 +614,40 @@ public final class AutoScalingService implements AwsApi.Handler, AutoCloseable {
             replaceUnhealthy(group);
             keepDesiredCapacity(group);
             rebalanceZones(group);
+            runAgentTimers(group);
+        }
+    }
+
+    /**
+     * A pull fleet's timer: once an instance's user data ran, {@code fleet-agent.sh poll} runs in its
+     * directory every {@code agentPollInterval} (from the start of the last run; a run still going is not
+     * started twice), whatever the instance's lifecycle state, as a systemd timer on the instance would.
+     */
+    private void runAgentTimers(GroupState group) {
+        Duration interval = group.spec.agentPollInterval();
+        if (interval.isZero()) {
+            return;
+        }
+        Instant now = clock.instant();
+        for (Member member : group.members.values()) {
+            boolean userDataRan = member.booted && !member.userDataStarting && member.userData == null;
+            if (!userDataRan || member.state().toString().startsWith("Terminat") || !member.machine.running()) {
+                continue;
+            }
+            if (member.nextAgentPoll == null) {
+                member.nextAgentPoll = now.plus(interval);
+            } else if (!now.isBefore(member.nextAgentPoll)
+                    && (member.agentPoll == null || member.agentPoll.status().done())) {
+                member.nextAgentPoll = now.plus(interval);
+                Map<String, String> env = member.machine.commandEnvironment();
+                env.put("FLEET_AGENT", environment.agentScript().toString());
+                try {
+                    member.agentPoll = shell.run(member.machine.id(), member.machine.host().home(), env,
+                            List.of("sh \"$FLEET_AGENT\" poll"), AGENT_POLL_TIMEOUT);
+                } catch (RuntimeException e) {
+                    LOG.warn("The agent timer of instance {} could not run: {}", member.machine.id(), e.toString());
+                }
+            }
         }
     }
 

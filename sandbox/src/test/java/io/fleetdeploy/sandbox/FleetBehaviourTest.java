@@ -361,7 +361,7 @@ class FleetBehaviourTest {
     void groupsAreDescribedPageByPageAndByNameAndTagsCanBeManaged() {
         List<String> names = fixture.autoScaling.describeAutoScalingGroupsPaginator(r -> r.maxRecords(1))
                 .autoScalingGroups().stream().map(AutoScalingGroup::autoScalingGroupName).toList();
-        assertThat(names).containsExactly("web", "green", "ops", "plain");
+        assertThat(names).containsExactly("web", "green", "ops", "plain", "puller");
         assertThat(fixture.autoScaling.describeAutoScalingGroups(r -> r.maxRecords(3)).nextToken()).isNotNull();
         assertThat(fixture.autoScaling.describeAutoScalingGroups(r -> r.autoScalingGroupNames("green", "nope"))
                 .autoScalingGroups()).extracting(AutoScalingGroup::autoScalingGroupName).containsExactly("green");

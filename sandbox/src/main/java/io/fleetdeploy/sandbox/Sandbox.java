@@ -7,6 +7,7 @@ import io.fleetdeploy.sandbox.aws.AwsEndpoint;
 import io.fleetdeploy.sandbox.aws.AwsService;
 import io.fleetdeploy.sandbox.aws.CallCounters;
 import io.fleetdeploy.sandbox.aws.Faults;
+import io.fleetdeploy.sandbox.aws.RdsAuthTokens;
 import io.fleetdeploy.sandbox.aws.S3Endpoint;
 import io.fleetdeploy.sandbox.aws.StsService;
 import io.fleetdeploy.sandbox.aws.Users;
@@ -156,7 +157,8 @@ public final class Sandbox implements AutoCloseable {
         parts.faults.setLatency(config.faults().latency());
         parts.counters = new CallCounters();
 
-        CompletableFuture<Map<String, DatabaseServer>> databases = startDatabases(config, parts.workDir);
+        CompletableFuture<Map<String, DatabaseServer>> databases = startDatabases(config, parts.workDir,
+                new RdsAuthTokens(users, config.region()));
         parts.s3 = parts.started(S3Endpoint.start(users, Files.createDirectories(parts.workDir.resolve("s3"))));
         SandboxConfig.User user = config.users().get(0);
         S3Client s3Client = parts.started(S3Client.builder().endpointOverride(parts.s3.endpoint())
@@ -192,12 +194,17 @@ public final class Sandbox implements AutoCloseable {
                 io.scheduler()));
     }
 
-    private static CompletableFuture<Map<String, DatabaseServer>> startDatabases(SandboxConfig config, Path workDir) {
+    /** @param iamTokens checks the IAM tokens of the databases with {@code iamAuthentication} */
+    private static CompletableFuture<Map<String, DatabaseServer>> startDatabases(SandboxConfig config, Path workDir,
+                                                                              RdsAuthTokens iamTokens) {
         // Each embedded PostgreSQL takes seconds to start: start them together, alongside S3.
         List<CompletableFuture<Map.Entry<String, DatabaseServer>>> starting = config.databases().stream()
-                .map(db -> CompletableFuture.supplyAsync(() -> Map.entry(db.identifier(),
-                        DatabaseServer.start(db.dbName(), db.masterUsername(), db.masterPassword(),
-                                workDir.resolve("rds").resolve(db.identifier())))))
+                .map(db -> CompletableFuture.supplyAsync(() -> {
+                    Path dir = workDir.resolve("rds").resolve(db.identifier());
+                    return Map.entry(db.identifier(), db.iamAuthentication()
+                            ? DatabaseServer.start(db.dbName(), db.masterUsername(), db.masterPassword(), dir, iamTokens::refusal)
+                            : DatabaseServer.start(db.dbName(), db.masterUsername(), db.masterPassword(), dir));
+                }))
                 .toList();
         return CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).handle((ignored, failure) -> {
             Map<String, DatabaseServer> servers = new LinkedHashMap<>();

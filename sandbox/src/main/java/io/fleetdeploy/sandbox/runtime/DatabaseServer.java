@@ -100,7 +100,7 @@ public final class DatabaseServer implements AutoCloseable {
         DatabaseServer server = start(dbName, masterUser, masterPassword, workDir);
         try {
             server.iamVerifier = iam;
-            server.iamProxy = new PostgresIamProxy(server.postgres.getPort(),
+            server.iamProxy = new PostgresIamProxy(HOST, server.postgres.getPort(),
                     socketDirectory(workDir).resolve(".s.PGSQL." + server.postgres.getPort()), server::isIamUser, iam);
             return server;
         } catch (IOException | RuntimeException e) {
@@ -202,10 +202,10 @@ public final class DatabaseServer implements AutoCloseable {
         return iamProxy != null;
     }
 
-    /** Would this token let {@code user} log in? False when IAM authentication is off or the user is not in rds_iam. */
+    /** Would this token let {@code user} log in at {@link #port()}? False when IAM authentication is off or the user is not in rds_iam. */
     public boolean acceptsIamToken(String user, String token) {
         IamTokenVerifier verifier = iamVerifier;
-        return verifier != null && isIamUser(user) && verifier.accepts(user, token);
+        return verifier != null && isIamUser(user) && verifier.refusal(HOST + ":" + port(), user, token).isEmpty();
     }
 
     private boolean isIamUser(String user) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
@@ -30,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * else is relayed untouched to the server's TCP port and authenticates there with their password. SSL
  * and GSS encryption requests are declined, so clients continue in plaintext (loopback only).
  * A thread pair per connection: the sandbox's databases have few connections.
+ *
+ * <p>Why a proxy: RDS checks the token inside PostgreSQL (a PAM module that calls IAM), but an
+ * embedded PostgreSQL cannot call out to the sandbox. Setting the user's password to the token for
+ * one login instead would let two concurrent logins race and leave a working password behind after
+ * the token expired. The proxy judges the token before the server sees the session, and the server
+ * trusts rds_iam members only on a Unix socket in a directory only this process may enter, so the
+ * token check cannot be bypassed. A refusal is RDS's "PAM authentication failed" error, with the
+ * reason as its DETAIL (never the token).
  */
 final class PostgresIamProxy implements AutoCloseable {
     private static final int SSL_REQUEST = 80877103;
@@ -39,6 +48,7 @@ final class PostgresIamProxy implements AutoCloseable {
     private static final int MAX_STARTUP_BYTES = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(PostgresIamProxy.class);
 
+    private final String host;
     private final int serverPort;
     private final Path serverSocket;
     private final Predicate<String> isIamUser;
@@ -46,13 +56,15 @@ final class PostgresIamProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final ExecutorService threads = Executors.newCachedThreadPool(RuntimeIo.daemonThreads("rds-iam-proxy"));
 
-    PostgresIamProxy(int serverPort, Path serverSocket, Predicate<String> isIamUser, IamTokenVerifier verifier)
+    /** @param host the loopback address clients reach {@link #port()} on, as the instance's endpoint names it */
+    PostgresIamProxy(String host, int serverPort, Path serverSocket, Predicate<String> isIamUser, IamTokenVerifier verifier)
             throws IOException {
+        this.host = host;
         this.serverPort = serverPort;
         this.serverSocket = serverSocket;
         this.isIamUser = isIamUser;
         this.verifier = verifier;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.listener = new ServerSocket(0, 50, InetAddress.getByName(host));
         threads.execute(this::acceptForever);
     }
 
@@ -101,7 +113,7 @@ final class PostgresIamProxy implements AutoCloseable {
                 return;
             }
             if (code != PROTOCOL_3) {
-                sendError(out, "08P01", "unsupported frontend protocol");
+                sendError(out, "08P01", "unsupported frontend protocol", null);
                 return;
             }
             String user = parameters(body).getOrDefault("user", "");
@@ -125,20 +137,25 @@ final class PostgresIamProxy implements AutoCloseable {
         int type = in.read();
         int length = in.readInt();
         if (type != 'p' || length < 5 || length > MAX_STARTUP_BYTES) {
-            sendError(out, "08P01", "expected a password message");
+            sendError(out, "08P01", "expected a password message", null);
             return;
         }
         byte[] password = in.readNBytes(length - 4);
         String token = new String(password, 0, Math.max(0, password.length - 1), StandardCharsets.UTF_8);
-        boolean accepted;
+        String endpoint = host + ":" + port();
+        Optional<String> refusal;
         try {
-            accepted = verifier.accepts(user, token);
+            refusal = verifier.refusal(endpoint, user, token);
         } catch (RuntimeException e) {
             LOG.warn("the IAM token verifier failed for user {}: {}", user, e.getClass().getSimpleName());
-            accepted = false;
+            refusal = Optional.of("the token could not be checked (" + e.getClass().getSimpleName() + ")");
         }
-        if (!accepted) {
-            sendError(out, "28P01", "PAM authentication failed for user \"" + user + "\"");
+        if (refusal.isPresent()) {
+            // RDS's own message, with the sandbox's reason as the error's DETAIL (drivers show it):
+            // it names endpoint, user and key, never the token.
+            LOG.info("refused the IAM token of user {} at {}: {}", user, endpoint, refusal.get());
+            sendError(out, "28P01", "PAM authentication failed for user \"" + user + "\"",
+                    "RDS IAM authentication at " + endpoint + " refused: " + refusal.get());
             return;
         }
         try (SocketChannel server = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -232,8 +249,9 @@ final class PostgresIamProxy implements AutoCloseable {
         return parameters;
     }
 
-    private static void sendError(OutputStream out, String sqlState, String message) throws IOException {
-        byte[] fields = ("SFATAL\0VFATAL\0C" + sqlState + "\0M" + message + "\0\0").getBytes(StandardCharsets.UTF_8);
+    private static void sendError(OutputStream out, String sqlState, String message, String detail) throws IOException {
+        byte[] fields = ("SFATAL\0VFATAL\0C" + sqlState + "\0M" + message + "\0"
+                + (detail == null ? "" : "D" + detail + "\0") + "\0").getBytes(StandardCharsets.UTF_8);
         out.write(ByteBuffer.allocate(5 + fields.length).put((byte) 'E').putInt(4 + fields.length).put(fields).array());
         out.flush();
     }

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,8 @@ class DatabaseServerTest {
     @BeforeAll
     static void start() throws Exception {
         // Stands in for the services side's SigV4 check of the presigned token.
-        IamTokenVerifier verifier = (user, token) -> token.equals("iam-token-for-" + user);
+        IamTokenVerifier verifier = (endpoint, user, token) -> token.equals("iam-token-for-" + user) ? Optional.empty()
+                : Optional.of("not the test's token for " + user + " at " + endpoint);
         server = DatabaseServer.start("appdb", "master", PASSWORD, workDir, verifier);
         try (Connection c = master(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL, qty int DEFAULT 1 CHECK (qty > 0))");
@@ -83,6 +85,8 @@ class DatabaseServerTest {
         assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), "app_iam", "forged-token"))
                 .isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"))
+                .hasMessageContaining("PAM authentication failed for user \"app_iam\"")
+                .hasMessageContaining("RDS IAM authentication at 127.0.0.1:" + server.port() + " refused: not the test's token")
                 .hasMessageNotContaining("forged-token");
         assertThatThrownBy(() -> DriverManager.getConnection(
                 "jdbc:postgresql://127.0.0.1:" + server.serverPort() + "/appdb", "app_iam", "iam-token-for-app_iam"))

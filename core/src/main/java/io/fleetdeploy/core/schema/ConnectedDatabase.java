@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -20,16 +21,27 @@ import javax.sql.DataSource;
 public final class ConnectedDatabase {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&;\\s]*");
+    /** Any RDS IAM token (a presigned URL), whichever login it was signed for. */
+    private static final Pattern IAM_TOKEN = Pattern.compile("\\S*X-Amz-(?:Signature|Credential|Security-Token)=\\S*");
 
     private final JdbcLocation location;
     private final String user;
-    private final Secret secret;
+    private final Supplier<Secret> logins;
+    private final boolean iamAuth;
     private final Map<String, String> properties;
+    private volatile Secret lastSecret;
 
-    ConnectedDatabase(JdbcLocation location, String user, Secret secret, Map<String, String> properties) {
+    /**
+     * @param logins  the secret for each new connection: the password (null for none), or a freshly
+     *                signed IAM token
+     * @param iamAuth whether the secrets are RDS IAM tokens (for the advice when a login is refused)
+     */
+    ConnectedDatabase(JdbcLocation location, String user, Supplier<Secret> logins, boolean iamAuth,
+                      Map<String, String> properties) {
         this.location = location;
         this.user = user;
-        this.secret = secret;
+        this.logins = logins;
+        this.iamAuth = iamAuth;
         this.properties = Map.copyOf(properties);
     }
 
@@ -55,8 +67,9 @@ public final class ConnectedDatabase {
         if (text == null) {
             return null;
         }
+        Secret secret = lastSecret;
         String withoutSecret = secret == null ? text : secret.redact(text);
-        return URL_PASSWORD.matcher(withoutSecret).replaceAll("$1****");
+        return IAM_TOKEN.matcher(URL_PASSWORD.matcher(withoutSecret).replaceAll("$1****")).replaceAll("****");
     }
 
     /** Opens a connection; a failure becomes an error naming host, port and user, never the secret. */
@@ -68,16 +81,26 @@ public final class ConnectedDatabase {
         }
     }
 
+    /** A new connection, logged in with the secret {@code logins} gives for it; a failure's message is redacted. */
     Connection openRaw() throws SQLException {
         Properties info = new Properties();
         info.putAll(properties);
         if (user != null) {
             info.setProperty("user", user);
         }
+        Secret secret = logins.get();
         if (secret != null) {
+            lastSecret = secret;
             info.setProperty("password", secret.reveal());
         }
-        return DriverManager.getConnection(location.url(), info);
+        try {
+            return DriverManager.getConnection(location.url(), info);
+        } catch (SQLException e) {
+            // Callers (and Flyway) put the message in their own; keep the secret out of it.
+            String message = e.getMessage() == null ? null
+                    : IAM_TOKEN.matcher(secret == null ? e.getMessage() : secret.redact(e.getMessage())).replaceAll("****");
+            throw new SQLException(message, e.getSQLState(), e.getErrorCode());
+        }
     }
 
     /** Proves that the database answers and accepts the login, before anything is changed. */
@@ -95,10 +118,13 @@ public final class ConnectedDatabase {
         String who = user == null ? "" : " as user '" + user + "'";
         if (state.startsWith("28") || (state.isEmpty() && reason != null && reason.contains("Access denied"))) {
             return new FleetDeployException(
-                    "The " + describe() + " refused the login" + who + ": " + reason,
+                    "The " + describe() + " refused the login" + who + (iamAuth ? " with an RDS IAM authentication token" : "")
+                            + ": " + reason,
                     "Nothing was changed.",
-                    "Check the user and the password (or, with IAM authentication, that the user may log in with rds_iam"
-                            + " and that the credentials may call rds-db:connect).", new SQLException(reason, state));
+                    iamAuth ? "Check that IAM authentication is enabled on the instance, that the database user was granted"
+                            + " rds_iam (GRANT rds_iam TO " + user + "), that the AWS credentials are allowed rds-db:connect"
+                            + " for this user, and that this machine's clock is right (a token is valid 15 minutes)."
+                            : "Check the user and the password.", new SQLException(reason, state));
         }
         if (state.startsWith("08") || state.isEmpty()) {
             return new FleetDeployException(
@@ -128,12 +154,7 @@ public final class ConnectedDatabase {
 
         @Override
         public Connection getConnection() throws SQLException {
-            try {
-                return openRaw();
-            } catch (SQLException e) {
-                // Flyway puts the message in its own; keep the secret out of it.
-                throw new SQLException(redact(e.getMessage()), e.getSQLState(), e.getErrorCode());
-            }
+            return openRaw();
         }
 
         @Override

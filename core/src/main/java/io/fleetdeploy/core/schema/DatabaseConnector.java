@@ -16,9 +16,16 @@ import java.util.Objects;
 public final class DatabaseConnector {
 
     private final RdsDatabases rds;
+    private final IamTokenSigner iamTokens;
 
     public DatabaseConnector(RdsDatabases rds) {
+        this(rds, rds::authenticationToken);
+    }
+
+    /** With another token signer: tests that follow each login's token. */
+    DatabaseConnector(RdsDatabases rds, IamTokenSigner iamTokens) {
         this.rds = Objects.requireNonNull(rds, "rds");
+        this.iamTokens = Objects.requireNonNull(iamTokens, "iamTokens");
     }
 
     public ConnectedDatabase connect(DatabaseTarget target, ProgressListener progress) {
@@ -41,12 +48,21 @@ public final class DatabaseConnector {
         Map<String, String> properties = new HashMap<>(target.jdbcProperties());
         location.engine().putDefaultTimeouts(properties);
         location.engine().putTls(target.tls(), properties);
-        Secret secret = target.password();
+        ConnectedDatabase database;
         if (target.iamAuth()) {
-            secret = Secret.of(rds.authenticationToken(location.host(), location.port(), user));
-            progress.info("Signed an RDS IAM authentication token for user " + user);
+            // A token is valid for 15 minutes and a migration or a lock wait can take longer: every
+            // new connection logs in with a token signed for it (signing is local, no AWS call).
+            String host = location.host();
+            int port = location.port();
+            String tokenUser = user;
+            database = new ConnectedDatabase(location, user, () -> Secret.of(iamTokens.sign(host, port, tokenUser)),
+                    true, properties);
+            progress.info("Logging in to " + host + ":" + port + " as user " + user
+                    + " with RDS IAM authentication tokens (one signed for each new connection)");
+        } else {
+            Secret password = target.password();
+            database = new ConnectedDatabase(location, user, () -> password, false, properties);
         }
-        ConnectedDatabase database = new ConnectedDatabase(location, user, secret, properties);
         database.checkConnection();
         return database;
     }

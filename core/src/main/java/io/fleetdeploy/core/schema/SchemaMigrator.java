@@ -55,8 +55,13 @@ public final class SchemaMigrator {
     private final Clock clock;
 
     public SchemaMigrator(RdsDatabases rds, ReleaseBundleSource releases, Clock clock) {
+        this(rds, releases, clock, new DatabaseConnector(rds));
+    }
+
+    /** With another connector: tests that follow each login. */
+    SchemaMigrator(RdsDatabases rds, ReleaseBundleSource releases, Clock clock, DatabaseConnector connector) {
         this.rds = Objects.requireNonNull(rds, "rds");
-        this.connector = new DatabaseConnector(rds);
+        this.connector = Objects.requireNonNull(connector, "connector");
         this.releases = Objects.requireNonNull(releases, "releases");
         this.clock = Objects.requireNonNull(clock, "clock");
     }

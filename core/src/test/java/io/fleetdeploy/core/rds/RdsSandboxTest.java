@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -42,8 +43,9 @@ import software.amazon.awssdk.services.rds.model.DBSnapshot;
 
 /**
  * migrateSchema's RDS paths against the sandbox: DescribeDBInstances gives host, port and engine;
- * a snapshot is taken and waited for; an IAM token is signed for the instance's endpoint; an
- * unknown identifier is refused. The sandbox's RDS is a real PostgreSQL behind the AWS API.
+ * a snapshot is taken and waited for; an IAM user migrates and flips the schema key with tokens
+ * the sandbox verifies (SigV4, endpoint, user, expiry), and a refused token is reported without
+ * secrets; an unknown identifier is refused. The sandbox's RDS is a real PostgreSQL behind the AWS API.
  */
 class RdsSandboxTest {
 
@@ -114,29 +116,86 @@ class RdsSandboxTest {
     }
 
     @Test
-    void signsAnIamTokenForTheInstancesEndpointAndNeverPrintsIt() {
+    void migratesAndFlipsTheSchemaKeyAsAnIamUserWhoseTokensTheSandboxChecks() throws Exception {
         DatabaseServer server = sandbox.databases().get("shop-db");
+        createIamUserWithOwnDatabase(server, "deployer_iam", "iamdb");
+        Files.writeString(migrations.resolve("V1__create_carts.sql"), "CREATE TABLE carts (id INT PRIMARY KEY);");
+        DatabaseTarget asIamUser = DatabaseTarget.rds("shop-db", "deployer_iam").withDatabaseName("iamdb").withIamAuth(true);
+
         try (RdsDatabases rds = RdsDatabases.of(aws)) {
-            RdsInstance instance = rds.describe("shop-db");
-            assertThat(instance.engine()).isEqualTo("postgres");
-            assertThat(instance.host()).isEqualTo(server.host());
-            assertThat(instance.port()).isEqualTo(server.port());
-            assertThat(instance.iamAuthenticationEnabled()).isTrue();
+            String token = rds.authenticationToken(server.host(), server.port(), "deployer_iam");
+            assertThat(token).startsWith(server.host() + ":" + server.port() + "/?").contains("Action=connect")
+                    .contains("DBUser=deployer_iam").contains("X-Amz-Credential=" + ACCESS_KEY + "%2F")
+                    .contains("%2F" + sandbox.region() + "%2Frds-db%2F");
+            assertThat(server.acceptsIamToken("deployer_iam", token)).as("the sandbox's own check").isTrue();
+            assertThat(server.acceptsIamToken("fleet", rds.authenticationToken(server.host(), server.port(), "fleet")))
+                    .as("the master user is not in rds_iam").isFalse();
 
-            String token = rds.authenticationToken(instance.host(), instance.port(), "fleet");
-            assertThat(token).startsWith(instance.host() + ":" + instance.port() + "/?")
-                    .contains("Action=connect").contains("DBUser=fleet")
-                    .contains("X-Amz-Credential=" + ACCESS_KEY + "%2F").contains("%2F" + sandbox.region() + "%2Frds-db%2F")
-                    .contains("X-Amz-Signature=");
+            MigrateResult result = new SchemaMigrator(rds, ReleaseBundleSource.NONE, Clock.systemUTC()).migrate(
+                    MigrateRequest.of("shop", asIamUser, MigrationSource.directory(migrations)).withVersion("1.0.0"), progress);
+            assertThat(result.applied()).hasSize(1);
+            assertThat(result.versionAfter()).isEqualTo("1");
 
-            // The sandbox's PostgreSQL checks passwords only, so the signed token is sent and refused:
-            // what matters here is that the path runs and the refusal does not print the token.
+            SchemaKeyStore store = new SchemaKeyStore(new DatabaseConnector(rds).connect(asIamUser, progress), SchemaKeyTables.DEFAULT);
+            store.flip(new FlipRequest("shop", KeyExpectation.unset(), "k1", "RdsSandboxTest", null), progress);
+            store.flip(new FlipRequest("shop", KeyExpectation.is("k1"), "k2", "RdsSandboxTest", null), progress);
+            assertThat(store.get("shop").orElseThrow().schemaKey()).isEqualTo("k2");
+        }
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + server.host() + ":" + server.port()
+                + "/iamdb", "fleet", MASTER_PASSWORD);
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "SELECT tableowner FROM pg_tables WHERE tablename IN ('carts', 'fleet_schema_key') ORDER BY tablename")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).as("carts was created by the IAM user").isEqualTo("deployer_iam");
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).isEqualTo("deployer_iam");
+        }
+        assertThat(progress.text()).contains("as user deployer_iam with RDS IAM authentication tokens")
+                .doesNotContain("X-Amz-Signature").doesNotContain("Action=connect");
+    }
+
+    @Test
+    void aRefusedTokenNamesHostPortAndUserAndNoSecret() throws Exception {
+        DatabaseServer server = sandbox.databases().get("shop-db");
+        createIamUserWithOwnDatabase(server, "refused_iam", "refuseddb");
+        String endpoint = server.host() + ":" + server.port();
+        String otherSecret = "notTheSandboxesSecretKey00000000000001";
+        AwsSettings unknownKey = new AwsSettings(Region.of(sandbox.region()), sandbox.awsEndpoint(),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIAUNKNOWNTOTHEBOX1", otherSecret)));
+        DatabaseTarget target = DatabaseTarget.jdbc("jdbc:postgresql://" + endpoint + "/refuseddb", "refused_iam", null)
+                .withIamAuth(true);
+
+        try (RdsDatabases rds = RdsDatabases.of(unknownKey)) {
             FleetDeployException refused = catchThrowableOfType(FleetDeployException.class,
-                    () -> new DatabaseConnector(rds).connect(DatabaseTarget.rds("shop-db", "fleet").withIamAuth(true), progress));
-            assertThat(refused.whatFailed()).contains("refused the login as user 'fleet'");
-            assertThat(refused.getMessage()).doesNotContain("X-Amz-Signature").doesNotContain("Action=connect");
-            assertThat(progress.text()).contains("Signed an RDS IAM authentication token for user fleet")
-                    .doesNotContain("X-Amz-Signature");
+                    () -> new DatabaseConnector(rds).connect(target, progress));
+
+            assertThat(refused.whatFailed()).contains(endpoint)
+                    .contains("refused the login as user 'refused_iam' with an RDS IAM authentication token")
+                    .contains("PAM authentication failed for user \"refused_iam\"")
+                    .contains("access key AKIAUNKNOWNTOTHEBOX1: The security token included in the request is invalid");
+            assertThat(refused.whatToDo()).contains("GRANT rds_iam TO refused_iam").contains("rds-db:connect");
+            assertThat(refused.getMessage()).doesNotContain("X-Amz-Signature").doesNotContain("Action=connect")
+                    .doesNotContain(otherSecret).doesNotContain(SECRET_KEY);
+        }
+        assertThat(progress.text()).doesNotContain("X-Amz-Signature").doesNotContain(otherSecret);
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + endpoint + "/refuseddb", "fleet",
+                MASTER_PASSWORD);
+             ResultSet rows = connection.createStatement().executeQuery("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'")) {
+            rows.next();
+            assertThat(rows.getInt(1)).as("nothing was created").isZero();
+        }
+    }
+
+    /** What an RDS user does for IAM logins: a user granted rds_iam (here with a database to itself). */
+    private static void createIamUserWithOwnDatabase(DatabaseServer server, String user, String database) throws Exception {
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), "fleet", MASTER_PASSWORD);
+             Statement sql = connection.createStatement()) {
+            sql.execute("CREATE USER " + user);
+            sql.execute("GRANT rds_iam TO " + user);
+            // As on RDS, the master may not give a database to a role it is not a member of (and
+            // becoming a member of an rds_iam user would make the master an IAM user too).
+            sql.execute("CREATE DATABASE " + database);
+            sql.execute("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + database + " TO " + user);
         }
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
 import io.fleetdeploy.sandbox.runtime.DatabaseServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -119,6 +121,15 @@ class SchemaCommandsIamTest {
                 "--rds-instance", "nope-db", "--db-user", IAM_USER, "--iam-auth");
         assertThat(unknown.exitCode()).isEqualTo(FleetDeployCli.EXIT_FAILED);
         assertThat(unknown.err()).contains("There is no RDS DB instance 'nope-db'");
+
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        CliRun unreachable = run("schema-key", "get", "--app", "shop",
+                "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + closedPort + "/iamdb", "--db-user", IAM_USER, "--iam-auth");
+        assertThat(unreachable.exitCode()).isEqualTo(FleetDeployCli.EXIT_FAILED);
+        assertThat(unreachable.err()).contains("Cannot reach the PostgreSQL database iamdb at 127.0.0.1:" + closedPort);
 
         String rightSecret = System.getProperty("aws.secretAccessKey");
         System.setProperty("aws.secretAccessKey", "not-the-" + SECRET_KEY);

@@ -2,6 +2,7 @@ package io.fleetdeploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fleetdeploy.core.testing.IamDatabaseUsers;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
 import io.fleetdeploy.sandbox.runtime.DatabaseServer;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -48,14 +48,7 @@ class SchemaCommandsIamTest {
                                 "masterPassword": "%s", "iamAuthentication": true}]}
                 """.formatted(ACCESS_KEY, SECRET_KEY, MASTER_PASSWORD), "SchemaCommandsIamTest"));
         server = sandbox.databases().get("shop-db");
-        // What an RDS user does for IAM logins: a user granted rds_iam, here with a database to itself.
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), "fleet", MASTER_PASSWORD);
-             Statement sql = connection.createStatement()) {
-            sql.execute("CREATE USER " + IAM_USER);
-            sql.execute("GRANT rds_iam TO " + IAM_USER);
-            sql.execute("CREATE DATABASE iamdb");
-            sql.execute("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE iamdb TO " + IAM_USER);
-        }
+        IamDatabaseUsers.create(server, MASTER_PASSWORD, IAM_USER, "iamdb");
         // The SDK's default chain reads these, as it would read a CI's AWS credentials binding.
         System.setProperty("aws.accessKeyId", ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", SECRET_KEY);

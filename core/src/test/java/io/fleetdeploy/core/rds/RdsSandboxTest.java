@@ -19,6 +19,7 @@ import io.fleetdeploy.core.schema.SchemaKeyStore;
 import io.fleetdeploy.core.schema.SchemaKeyTables;
 import io.fleetdeploy.core.schema.SchemaMigrator;
 import io.fleetdeploy.core.schema.Secret;
+import io.fleetdeploy.core.testing.IamDatabaseUsers;
 import io.fleetdeploy.core.testing.RecordingProgress;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -118,7 +118,7 @@ class RdsSandboxTest {
     @Test
     void migratesAndFlipsTheSchemaKeyAsAnIamUserWhoseTokensTheSandboxChecks() throws Exception {
         DatabaseServer server = sandbox.databases().get("shop-db");
-        createIamUserWithOwnDatabase(server, "deployer_iam", "iamdb");
+        IamDatabaseUsers.create(server, MASTER_PASSWORD, "deployer_iam", "iamdb");
         Files.writeString(migrations.resolve("V1__create_carts.sql"), "CREATE TABLE carts (id INT PRIMARY KEY);");
         DatabaseTarget asIamUser = DatabaseTarget.rds("shop-db", "deployer_iam").withDatabaseName("iamdb").withIamAuth(true);
 
@@ -157,7 +157,7 @@ class RdsSandboxTest {
     @Test
     void aRefusedTokenNamesHostPortAndUserAndNoSecret() throws Exception {
         DatabaseServer server = sandbox.databases().get("shop-db");
-        createIamUserWithOwnDatabase(server, "refused_iam", "refuseddb");
+        IamDatabaseUsers.create(server, MASTER_PASSWORD, "refused_iam", "refuseddb");
         String endpoint = server.host() + ":" + server.port();
         String otherSecret = "notTheSandboxesSecretKey00000000000001";
         AwsSettings unknownKey = new AwsSettings(Region.of(sandbox.region()), sandbox.awsEndpoint(),
@@ -183,19 +183,6 @@ class RdsSandboxTest {
              ResultSet rows = connection.createStatement().executeQuery("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'")) {
             rows.next();
             assertThat(rows.getInt(1)).as("nothing was created").isZero();
-        }
-    }
-
-    /** What an RDS user does for IAM logins: a user granted rds_iam (here with a database to itself). */
-    private static void createIamUserWithOwnDatabase(DatabaseServer server, String user, String database) throws Exception {
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), "fleet", MASTER_PASSWORD);
-             Statement sql = connection.createStatement()) {
-            sql.execute("CREATE USER " + user);
-            sql.execute("GRANT rds_iam TO " + user);
-            // As on RDS, the master may not give a database to a role it is not a member of (and
-            // becoming a member of an rds_iam user would make the master an IAM user too).
-            sql.execute("CREATE DATABASE " + database);
-            sql.execute("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + database + " TO " + user);
         }
     }
 

@@ -3,13 +3,11 @@ package io.fleetdeploy.core.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleetdeploy.core.rds.RdsDatabases;
+import io.fleetdeploy.core.testing.IamDatabaseUsers;
 import io.fleetdeploy.core.testing.RecordingProgress;
 import io.fleetdeploy.sandbox.runtime.DatabaseServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
@@ -44,13 +42,7 @@ class IamTokenPerConnectionTest {
                 (endpoint, user, token) -> !token.startsWith("token-for-" + user + "@" + endpoint + "#")
                         ? Optional.of("not a token for " + user + " at " + endpoint)
                         : usedTokens.add(token) ? Optional.empty() : Optional.of("this token was used for an earlier login"));
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), "fleet", MASTER_PASSWORD);
-             Statement sql = connection.createStatement()) {
-            sql.execute("CREATE USER app_iam");
-            sql.execute("GRANT rds_iam TO app_iam");
-            sql.execute("CREATE DATABASE appdb");
-            sql.execute("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE appdb TO app_iam");
-        }
+        IamDatabaseUsers.create(server, MASTER_PASSWORD, "app_iam", "appdb");
     }
 
     @AfterAll

@@ -18,8 +18,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.rds.RdsUtilities;
 
 /**
- * The RDS IAM token check on tokens the SDK's own RdsUtilities signs: what it accepts, and that every
- * refusal says why without repeating the token.
+ * The RDS IAM token check on tokens the SDK's own RdsUtilities and the AWS CLI sign: what it accepts,
+ * and that every refusal says why without repeating the token.
  */
 class RdsAuthTokensTest {
 
@@ -41,6 +41,19 @@ class RdsAuthTokensTest {
 
         assertThat(tokens.refusal(ENDPOINT, "app_iam", token)).isEmpty();
         assertThat(tokens.refusal(ENDPOINT, "app_iam", "https://" + token)).as("with a scheme, as some clients send it").isEmpty();
+    }
+
+    @Test
+    void aTokenTheAwsCliSignsIsAcceptedToo() throws Exception {
+        Credential deployer = users.find(ACCESS_KEY).orElseThrow();
+        // generate-db-auth-token signs locally: the endpoint is never called.
+        AwsCli.Result cli = new AwsCli(URI.create("http://127.0.0.1:9"), "eu-west-1").run(deployer,
+                "rds", "generate-db-auth-token", "--hostname", "127.0.0.1", "--port", "5432", "--username", "app_iam");
+        assertThat(cli.exitCode()).as(cli.stderr()).isZero();
+        String token = cli.stdout().strip();
+
+        assertThat(tokens.refusal(ENDPOINT, "app_iam", token)).isEmpty();
+        assertThat(reason(ENDPOINT, "other_user", token)).contains("signed for database user 'app_iam'");
     }
 
     @Test

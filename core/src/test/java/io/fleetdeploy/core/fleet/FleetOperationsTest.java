@@ -8,6 +8,7 @@ import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.LeaseOptions;
 import io.fleetdeploy.core.operation.OnFailure;
+import io.fleetdeploy.core.operation.OperationInterruptedException;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
@@ -175,6 +176,38 @@ class FleetOperationsTest {
         assertThat(fleet.version.values()).containsOnly("2.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
         assertThat(fleet.suspended).isEmpty();
+    }
+
+    @Test
+    void anInterruptedTickIsNotAFailureAndResumeFinishesTheRollout() {
+        // What a stopping Jenkins controller does to the timer thread waiting for an SSM install.
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) {
+                fleet.onCall = c -> { };
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for fleet-agent install 2.0.", "", "");
+            }
+        };
+        OperationRunner.Session<?, ?> first = operations("controller-1").startRollout(push(66, null), new AbortSignal());
+        try {
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 100; i++) {
+                    first.tick();
+                }
+            }).isInstanceOf(OperationInterruptedException.class).hasMessageContaining(first.id());
+        } finally {
+            Thread.interrupted();
+        }
+        OperationRecord saved = store.load(first.id());
+        assertThat(saved.status()).as("an interrupt is a restart, not a failure").isEqualTo(OperationStatus.RUNNING);
+        assertThat(lines).noneMatch(l -> l.contains("Rolling back") || l.contains("undo:"));
+
+        OperationRecord done = operations("controller-2").resume(first.id(), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(leases.read("web")).isEmpty();
     }
 
     @Test

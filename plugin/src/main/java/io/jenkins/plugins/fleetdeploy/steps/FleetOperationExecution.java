@@ -128,7 +128,7 @@ abstract class FleetOperationExecution extends StepExecution {
         if (operationId == null) {
             return "starting " + stepName + " on " + target;
         }
-        if (current == null) {
+        if (current == null || current.session == null) {
             return "taking back operation " + operationId + " after a restart";
         }
         OperationRecord record = current.session.record();

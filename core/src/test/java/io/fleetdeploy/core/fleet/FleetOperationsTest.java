@@ -211,6 +211,41 @@ class FleetOperationsTest {
     }
 
     @Test
+    void anInterruptDuringTheUndoKeepsTheRestOfTheUndoLogForResume() {
+        AbortSignal abort = new AbortSignal();
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) {
+                abort.request("Ctrl-C");
+            } else if (call.startsWith("install 1.0")) { // the undo putting 1.0 back, cut off by a stopping process
+                fleet.onCall = c -> { };
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for fleet-agent install 1.0.", "", "");
+            }
+        };
+        OperationRunner.Session<?, ?> first = operations("controller-1").startRollout(push(66, null), abort);
+        try {
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 100; i++) {
+                    first.tick();
+                }
+            }).isInstanceOf(OperationInterruptedException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        OperationRecord saved = store.load(first.id());
+        assertThat(saved.status()).as("still undoing, not an undo failure").isEqualTo(OperationStatus.ABORTING);
+        assertThat(saved.undo()).isNotEmpty();
+
+        OperationRecord done = operations("controller-2").resume(first.id(), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    @Test
     void resumeWorksFromEveryPersistedStateOfAPush() {
         // Kill after every tick in turn; each time a fresh process resumes and the result is the same.
         for (int killAfter = 1; killAfter < 22; killAfter += 2) {

@@ -155,9 +155,11 @@ public final class SsmCommands implements FleetPorts.Commands {
         String script = agentScript();
         if (script != null) {
             lines.add("mkdir -p \"$FLEET_HOME/bin\"");
-            lines.add("cat > \"$FLEET_HOME/bin/fleet-agent.sh.new\" <<'FLEET_AGENT_EOF'\n" + script
+            // A file of this run's own ($$): a command sent again after a controller restart may run
+            // while the first one still does, and must not move the other's half-written copy.
+            lines.add("cat > \"$FLEET_HOME/bin/fleet-agent.sh.new.$$\" <<'FLEET_AGENT_EOF'\n" + script
                     + (script.endsWith("\n") ? "" : "\n") + "FLEET_AGENT_EOF");
-            lines.add("mv \"$FLEET_HOME/bin/fleet-agent.sh.new\" \"$FLEET_HOME/bin/fleet-agent.sh\"");
+            lines.add("mv \"$FLEET_HOME/bin/fleet-agent.sh.new.$$\" \"$FLEET_HOME/bin/fleet-agent.sh\"");
         }
         lines.add("sh \"$FLEET_HOME/bin/fleet-agent.sh\" install " + version);
         return lines;

@@ -136,22 +136,44 @@ public final class OperationRunner {
 
         /** Ticks and sleeps until the operation ends; returns its final record. */
         public OperationRecord runToEnd() {
-            Duration wait = tick();
-            while (wait != null) {
+            // Here the caller's own thread runs the operation (CLI, demo): an interrupt means "stop",
+            // so it aborts and undoes. The flag is cleared while undoing (the SDK refuses calls on an
+            // interrupted thread) and set again at the end.
+            boolean interrupted = false;
+            while (true) {
+                Duration wait;
                 try {
-                    if (!wait.isZero()) {
+                    wait = tick();
+                } catch (OperationInterruptedException e) {
+                    interrupted |= Thread.interrupted();
+                    abort.request("the thread running the operation was interrupted");
+                    wait = Duration.ZERO;
+                }
+                if (wait == null) {
+                    break;
+                }
+                try {
+                    if (!wait.isZero() && !abort.isRequested()) { // requested: the next tick starts the undo
                         sleeper.sleep(wait);
                     }
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    interrupted = true;
                     abort.request("the thread running the operation was interrupted");
                 }
-                wait = tick();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
             return record;
         }
 
-        /** One step. Returns how long to wait before the next tick, or null when the operation has ended. */
+        /**
+         * One step. Returns how long to wait before the next tick, or null when the operation has ended.
+         *
+         * @throws OperationInterruptedException when the ticking thread was interrupted; nothing is marked
+         *                                       failed or rolled back, and a later tick or a resume goes on
+         */
+
         public Duration tick() {
             if (record.status().isFinal()) {
                 return null;
@@ -208,6 +230,9 @@ public final class OperationRunner {
                 store.save(record);
                 return null;
             } catch (RuntimeException e) {
+                if (interrupted(e)) {
+                    throw new OperationInterruptedException(record.id(), e);
+                }
                 fail(e instanceof FleetDeployException f ? f.whatFailed() : e.getClass().getSimpleName() + ": " + e.getMessage());
                 return record.status().isFinal() ? null : Duration.ZERO;
             }
@@ -227,6 +252,10 @@ public final class OperationRunner {
                     line("undo: " + last.inverse().describe());
                     effects.apply(last.inverse(), true);
                 } catch (RuntimeException e) {
+                    if (interrupted(e)) {
+                        // Not an undo failure: the entry stays in the persisted log and is undone on resume.
+                        throw new OperationInterruptedException(record.id(), e);
+                    }
                     // The remaining entries stay in the log: resume continues the undo from here.
                     record = record.withStatus(OperationStatus.FAILED, record.message() + " Undo failed at '"
                             + last.inverse().describe() + "': " + e.getMessage() + ". Still to put back: "
@@ -288,6 +317,23 @@ public final class OperationRunner {
             record = record.withHistoryLine(clock.instant() + " " + text);
             progress.info(line);
         }
+    }
+
+    /**
+     * Whether a failed call failed because its thread was interrupted (the SDK answers an interrupt
+     * with an AbortedException caused by InterruptedException and sets the flag again).
+     */
+    static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String describeRemaining(List<UndoEntry> undo) {

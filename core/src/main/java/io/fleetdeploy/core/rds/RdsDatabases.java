@@ -18,7 +18,9 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBInstance;
 import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
+import software.amazon.awssdk.services.rds.model.DBSnapshot;
 import software.amazon.awssdk.services.rds.model.DbSnapshotAlreadyExistsException;
+import software.amazon.awssdk.services.rds.model.DbSnapshotNotFoundException;
 
 /**
  * The RDS calls of migrateSchema: find an instance's endpoint and engine, sign an IAM
@@ -102,22 +104,7 @@ public final class RdsDatabases implements AutoCloseable {
      * @return the snapshot identifier
      */
     public String snapshot(String instanceId, String snapshotId, Duration timeout, Duration pollInterval, ProgressListener progress) {
-        requireInstanceIdentifier(instanceId);
-        try {
-            client().createDBSnapshot(r -> r.dbInstanceIdentifier(instanceId).dbSnapshotIdentifier(snapshotId));
-        } catch (DbInstanceNotFoundException e) {
-            throw new FleetDeployException(
-                    "There is no RDS DB instance '" + instanceId + "' to take a snapshot of.",
-                    "Nothing was changed: no snapshot was taken and no migration ran.",
-                    "Check the instance identifier and the region.", e);
-        } catch (DbSnapshotAlreadyExistsException e) {
-            throw new FleetDeployException(
-                    "An RDS snapshot named '" + snapshotId + "' already exists.",
-                    "Nothing was changed: no migration ran.",
-                    "Run again (the name carries the time), or delete the old snapshot.", e);
-        } catch (SdkException e) {
-            throw awsFailure("CreateDBSnapshot '" + snapshotId + "' of '" + instanceId + "' failed", e);
-        }
+        startSnapshot(instanceId, snapshotId);
         progress.info("Waiting up to " + timeout.toSeconds() + " s for RDS snapshot " + snapshotId + " to become available");
         try {
             client().waiter().waitUntilDBSnapshotAvailable(
@@ -134,6 +121,44 @@ public final class RdsDatabases implements AutoCloseable {
         }
         progress.info("RDS snapshot " + snapshotId + " is available");
         return snapshotId;
+    }
+
+    /**
+     * CreateDBSnapshot only, for a caller that waits on a timer of its own (a Jenkins step holds no
+     * thread while RDS copies): {@link #snapshotStatus} says when it is available.
+     */
+    public void startSnapshot(String instanceId, String snapshotId) {
+        requireInstanceIdentifier(instanceId);
+        try {
+            client().createDBSnapshot(r -> r.dbInstanceIdentifier(instanceId).dbSnapshotIdentifier(snapshotId));
+        } catch (DbInstanceNotFoundException e) {
+            throw new FleetDeployException(
+                    "There is no RDS DB instance '" + instanceId + "' to take a snapshot of.",
+                    "Nothing was changed: no snapshot was taken and no migration ran.",
+                    "Check the instance identifier and the region.", e);
+        } catch (DbSnapshotAlreadyExistsException e) {
+            throw new FleetDeployException(
+                    "An RDS snapshot named '" + snapshotId + "' already exists.",
+                    "Nothing was changed: no migration ran.",
+                    "Run again (the name carries the time), or delete the old snapshot.", e);
+        } catch (SdkException e) {
+            throw awsFailure("CreateDBSnapshot '" + snapshotId + "' of '" + instanceId + "' failed", e);
+        }
+    }
+
+    /** The snapshot's status as RDS reports it: "creating", "available", "failed", ... */
+    public String snapshotStatus(String snapshotId) {
+        try {
+            return client().describeDBSnapshots(r -> r.dbSnapshotIdentifier(snapshotId)).dbSnapshots().stream()
+                    .findFirst().map(DBSnapshot::status)
+                    .orElseThrow(() -> new FleetDeployException("RDS has no snapshot " + snapshotId + ".",
+                            "No migration ran.", "Check whether someone deleted it, then run again."));
+        } catch (DbSnapshotNotFoundException e) {
+            throw new FleetDeployException("RDS has no snapshot " + snapshotId + ".", "No migration ran.",
+                    "Check whether someone deleted it, then run again.", e);
+        } catch (SdkException e) {
+            throw awsFailure("DescribeDBSnapshots '" + snapshotId + "' failed", e);
+        }
     }
 
     /**

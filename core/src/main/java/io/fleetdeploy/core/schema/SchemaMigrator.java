@@ -67,6 +67,24 @@ public final class SchemaMigrator {
     }
 
     public MigrateResult migrate(MigrateRequest request, ProgressListener progress) {
+        return migrate(request, null, progress);
+    }
+
+    /**
+     * As {@link #migrate}, after an RDS snapshot the caller took and waited for itself (a Jenkins
+     * step polls it from a timer instead of holding a thread); the result and any failure name it.
+     */
+    public MigrateResult migrateAfterSnapshot(MigrateRequest request, String snapshotId, ProgressListener progress) {
+        Objects.requireNonNull(snapshotId, "snapshotId");
+        return migrate(request.withSnapshot(false, request.snapshotTimeout()), snapshotId, progress);
+    }
+
+    /** The name {@link #migrate} gives the snapshot it takes first; for callers that take it themselves. */
+    public String snapshotName(MigrateRequest request) {
+        return RdsDatabases.snapshotName(request.app(), request.version(), clock.instant());
+    }
+
+    private MigrateResult migrate(MigrateRequest request, String takenSnapshot, ProgressListener progress) {
         Instant started = clock.instant();
         validate(request);
         Path directory = migrationsDirectory(request, progress);
@@ -75,16 +93,16 @@ public final class SchemaMigrator {
         Flyway flyway = flyway(database, directory, request);
 
         if (request.dryRun()) {
-            return checkAndApply(request, database, flyway, directory, progress, started);
+            return checkAndApply(request, database, flyway, directory, progress, started, takenSnapshot);
         }
         try (MigrationLock lock = MigrationLock.acquire(database, request.historyTable(), request.lockWait(), clock, progress)) {
-            return checkAndApply(request, database, flyway, directory, progress, started);
+            return checkAndApply(request, database, flyway, directory, progress, started, takenSnapshot);
         }
     }
 
     /** Validates, lists and guards; then, unless a dry run, snapshots and migrates (the caller holds the lock). */
     private MigrateResult checkAndApply(MigrateRequest request, ConnectedDatabase database, Flyway flyway, Path directory,
-                                        ProgressListener progress, Instant started) {
+                                        ProgressListener progress, Instant started, String takenSnapshot) {
         MigrationInfoService info = flywayCall(database, "Reading the schema history", flyway::info);
         requireValid(database, flyway, request);
         List<PendingMigration> pending = pending(info, directory);
@@ -94,9 +112,9 @@ public final class SchemaMigrator {
                 + " migration(s) pending" + (pending.isEmpty() ? "" : ": " + scripts(pending)));
         if (request.dryRun() || pending.isEmpty()) {
             return new MigrateResult(request.dryRun(), database.describe(), pending, List.of(), before, before,
-                    Duration.between(started, clock.instant()), null);
+                    Duration.between(started, clock.instant()), takenSnapshot);
         }
-        String snapshotId = request.snapshot() ? snapshot(request, progress) : null;
+        String snapshotId = takenSnapshot != null ? takenSnapshot : request.snapshot() ? snapshot(request, progress) : null;
         org.flywaydb.core.api.output.MigrateResult migrated;
         try {
             migrated = flyway.migrate();
@@ -264,7 +282,7 @@ public final class SchemaMigrator {
 
     private String snapshot(MigrateRequest request, ProgressListener progress) {
         String instance = request.database().rdsInstanceId();
-        String name = RdsDatabases.snapshotName(request.app(), request.version(), clock.instant());
+        String name = snapshotName(request);
         progress.info("Taking RDS snapshot " + name + " of " + instance + " before migrating");
         return rds.snapshot(instance, name, request.snapshotTimeout(), SNAPSHOT_POLL, progress);
     }

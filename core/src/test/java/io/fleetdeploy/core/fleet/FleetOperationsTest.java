@@ -8,6 +8,7 @@ import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.LeaseOptions;
 import io.fleetdeploy.core.operation.OnFailure;
+import io.fleetdeploy.core.operation.OperationInterruptedException;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
@@ -175,6 +176,73 @@ class FleetOperationsTest {
         assertThat(fleet.version.values()).containsOnly("2.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
         assertThat(fleet.suspended).isEmpty();
+    }
+
+    @Test
+    void anInterruptedTickIsNotAFailureAndResumeFinishesTheRollout() {
+        // What a stopping Jenkins controller does to the timer thread waiting for an SSM install.
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) {
+                fleet.onCall = c -> { };
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for fleet-agent install 2.0.", "", "");
+            }
+        };
+        OperationRunner.Session<?, ?> first = operations("controller-1").startRollout(push(66, null), new AbortSignal());
+        try {
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 100; i++) {
+                    first.tick();
+                }
+            }).isInstanceOf(OperationInterruptedException.class).hasMessageContaining(first.id());
+        } finally {
+            Thread.interrupted();
+        }
+        OperationRecord saved = store.load(first.id());
+        assertThat(saved.status()).as("an interrupt is a restart, not a failure").isEqualTo(OperationStatus.RUNNING);
+        assertThat(lines).noneMatch(l -> l.contains("Rolling back") || l.contains("undo:"));
+
+        OperationRecord done = operations("controller-2").resume(first.id(), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    @Test
+    void anInterruptDuringTheUndoKeepsTheRestOfTheUndoLogForResume() {
+        AbortSignal abort = new AbortSignal();
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) {
+                abort.request("Ctrl-C");
+            } else if (call.startsWith("install 1.0")) { // the undo putting 1.0 back, cut off by a stopping process
+                fleet.onCall = c -> { };
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for fleet-agent install 1.0.", "", "");
+            }
+        };
+        OperationRunner.Session<?, ?> first = operations("controller-1").startRollout(push(66, null), abort);
+        try {
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 100; i++) {
+                    first.tick();
+                }
+            }).isInstanceOf(OperationInterruptedException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        OperationRecord saved = store.load(first.id());
+        assertThat(saved.status()).as("still undoing, not an undo failure").isEqualTo(OperationStatus.ABORTING);
+        assertThat(saved.undo()).isNotEmpty();
+
+        OperationRecord done = operations("controller-2").resume(first.id(), new AbortSignal());
+        assertThat(done.status()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(leases.read("web")).isEmpty();
     }
 
     @Test

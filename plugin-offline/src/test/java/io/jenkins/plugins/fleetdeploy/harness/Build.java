@@ -126,6 +126,26 @@ public final class Build {
         return status != null ? status : "(no status)";
     }
 
+    /**
+     * A controller restart as Jenkins makes one: jenkins.util.Timer is shut down (its running tasks
+     * interrupted), each running step's execution is saved as program.dat keeps it and read back,
+     * and onResume() is called on the copy, which a new timer then ticks. The copies replace the
+     * originals in this build, so {@link #abort()} stops them; the steps report to the same context.
+     */
+    public java.util.List<StepExecution> restartController() throws Exception {
+        jenkins.util.StoppableTimer.stopAndWait(java.time.Duration.ofMinutes(2));
+        Map<HarnessContext, StepExecution> resumed = new java.util.LinkedHashMap<>();
+        for (Map.Entry<HarnessContext, StepExecution> e : running.entrySet()) {
+            resumed.put(e.getKey(), ProgramDat.load(ProgramDat.save(e.getValue())));
+        }
+        log.getLogger().println("[harness] controller restarted; resuming " + resumed.size() + " step(s)");
+        running.putAll(resumed);
+        for (StepExecution execution : resumed.values()) {
+            execution.onResume();
+        }
+        return java.util.List.copyOf(resumed.values());
+    }
+
     /** The executions in flight, for tests that serialize one (a controller restart) or stop it. */
     public Map<HarnessContext, StepExecution> running() {
         return Map.copyOf(running);

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jenkins.plugins.fleetdeploy.FleetSettings;
 import io.jenkins.plugins.fleetdeploy.harness.PipelineHarness;
+import io.jenkins.plugins.fleetdeploy.harness.ProgramDat;
 import io.jenkins.plugins.fleetdeploy.harness.PipelineHarness.StepUnderTest;
 import io.jenkins.plugins.fleetdeploy.harness.TestAwsCredentials;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,30 +34,16 @@ class FleetOperationResumeTest {
         return jenkins.prepare("drainGroup", Map.of("group", "web", "percent", 50), fleet);
     }
 
-    private static byte[] serialize(StepExecution execution) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(execution);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static StepExecution deserialize(byte[] bytes) throws Exception {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return (StepExecution) in.readObject();
-        }
-    }
-
     @Test
     void theSavedExecutionHoldsSettingsAndIdsButNoSecret() throws Exception {
         PipelineHarness jenkins = new PipelineHarness(dir).credentials(new TestAwsCredentials("deployer", "AKIARESUMETEST", SECRET));
         StepUnderTest step = drain(jenkins);
 
-        byte[] saved = serialize(step.execution());
+        byte[] saved = ProgramDat.save(step.execution());
 
         String text = new String(saved, StandardCharsets.ISO_8859_1);
         assertThat(text).contains("deployer").contains("releases").doesNotContain(SECRET);
-        assertThat(deserialize(saved).getStatus()).isEqualTo("starting drainGroup on web");
+        assertThat(ProgramDat.load(saved).getStatus()).isEqualTo("starting drainGroup on web");
     }
 
     @Test
@@ -68,7 +51,7 @@ class FleetOperationResumeTest {
         PipelineHarness jenkins = new PipelineHarness(dir).credentials(new TestAwsCredentials("deployer", "AKIARESUMETEST", SECRET));
         StepUnderTest step = drain(jenkins);
 
-        StepExecution afterRestart = deserialize(serialize(step.execution()));
+        StepExecution afterRestart = ProgramDat.load(ProgramDat.save(step.execution()));
         afterRestart.onResume();
 
         assertThatThrownBy(() -> step.outcome(Duration.ofSeconds(30)))

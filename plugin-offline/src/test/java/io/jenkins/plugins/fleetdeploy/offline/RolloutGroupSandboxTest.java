@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,12 +34,18 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.elasticloadbalancingv2.model.Action;
+import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetGroupTuple;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * rolloutGroup (push) from a Jenkinsfile against the sandbox: the step's execution is ticked by
- * jenkins.util.Timer, the engine talks to the sandbox's Auto Scaling, ELBv2 and SSM on one endpoint
- * and to its S3 on another (s3Endpoint), and the instances install through the shipped agent.
+ * The long fleet steps from Jenkinsfiles against the sandbox (one sandbox for all of them: the
+ * tests run one after another and each leaves its groups as it found them). rolloutGroup (push):
+ * the step's execution is ticked by jenkins.util.Timer, the engine talks to the sandbox's Auto
+ * Scaling, ELBv2 and SSM on one endpoint and to its S3 on another (s3Endpoint), and the instances
+ * install through the shipped agent; it survives a controller restart (the SleepStep pattern) and
+ * stop() undoes it. drainGroup (part of a group, then restore) and switchTraffic (at once).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RolloutGroupSandboxTest {
@@ -47,7 +54,7 @@ class RolloutGroupSandboxTest {
     private static final String SECRET_KEY = "pluginSandboxRolloutSecret0000000000001";
     private static final String HEALTH = "\"healthCheck\": {\"intervalMillis\": 200, \"timeoutMillis\": 150,"
             + " \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": 300";
-    private static final List<String> GROUPS = List.of("happy", "stopped");
+    private static final List<String> GROUPS = List.of("happy", "stopped", "restarted", "stopresumed");
     private static final int SIZE = 2;
 
     @TempDir
@@ -57,6 +64,7 @@ class RolloutGroupSandboxTest {
     private AwsSettings s3;
     private S3Layout layout;
     private AutoScalingClient autoScaling;
+    private ElasticLoadBalancingV2Client elb;
 
     @BeforeAll
     void start() throws Exception {
@@ -75,13 +83,15 @@ class RolloutGroupSandboxTest {
         }
         String config = "{\"users\": [{\"name\": \"deployer\", \"accessKeyId\": \"" + ACCESS_KEY + "\", \"secretAccessKey\": \"" + SECRET_KEY
                 + "\"}], \"bootDelayMillis\": 100, \"targetGroups\": [" + targetGroups + "], \"groups\": [" + groups + "],"
-                + " \"loadBalancers\": [{\"name\": \"shop\", \"listeners\": [" + listeners + "]}]}";
+                + " \"loadBalancers\": [{\"name\": \"shop\", \"listeners\": [" + listeners + "]},"
+                + " {\"name\": \"switch\", \"listeners\": [{\"port\": " + port + ", \"forward\": [{\"targetGroup\": \"happy\", \"weight\": 1}]}]}]}";
         sandbox = Sandbox.start(SandboxConfig.parse(config, "RolloutGroupSandboxTest").withAgentScript(Path.of("../agent/fleet-agent.sh")));
         AwsSettings aws = new AwsSettings(Region.of(sandbox.region()), sandbox.awsEndpoint(),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
         s3 = aws.withEndpoint(sandbox.s3Endpoint());
         layout = S3Layout.of(sandbox.bucket(), sandbox.prefix(), "shop");
         autoScaling = AwsClients.configure(AutoScalingClient.builder(), aws).build();
+        elb = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), aws).build();
         Path builds = Files.createDirectories(sandbox.workDir().resolve("plugin-sandbox-test-builds"));
         try (Releases releases = Releases.connect(s3, layout, ProgressListener.NONE)) {
             for (String version : List.of("1.0", "2.0")) {
@@ -106,6 +116,9 @@ class RolloutGroupSandboxTest {
         if (autoScaling != null) {
             autoScaling.close();
         }
+        if (elb != null) {
+            elb.close();
+        }
         if (sandbox != null) {
             sandbox.close();
         }
@@ -116,14 +129,17 @@ class RolloutGroupSandboxTest {
                 .credentials(new TestAwsCredentials("deployer", ACCESS_KEY, SECRET_KEY));
     }
 
-    private String rollout(String group) {
+    /** A Jenkinsfile whose {@code steps} run inside withFleet pointed at the sandbox. */
+    private String withFleet(String steps) {
         return "withFleet(credentialsId: 'deployer', region: '" + sandbox.region() + "', endpoint: '" + sandbox.awsEndpoint()
                 + "', s3Endpoint: '" + sandbox.s3Endpoint() + "', bucket: '" + sandbox.bucket() + "', prefix: '" + sandbox.prefix()
-                + "', app: 'shop') {\n"
-                + "  def r = rolloutGroup group: '" + group + "', version: '2.0', strategy: 'push', batchSize: 1, minHealthyPercent: 50,"
-                + " healthyChecks: 2, pollSeconds: 1, timeoutMinutes: 2\n"
-                + "  echo \"rollout ${r.status} on ${r.group} operation ${r.operationId} changes ${r.changes}\"\n"
-                + "}\n";
+                + "', app: 'shop') {\n" + steps + "}\n";
+    }
+
+    private String rollout(String group) {
+        return withFleet("  def r = rolloutGroup group: '" + group + "', version: '2.0', strategy: 'push', batchSize: 1, minHealthyPercent: 50,"
+                + " healthyChecks: 2, pollSeconds: 1, timeoutMinutes: 4\n"
+                + "  echo \"rollout ${r.status} on ${r.group} operation ${r.operationId} changes ${r.changes}\"\n");
     }
 
     @Test
@@ -154,6 +170,113 @@ class RolloutGroupSandboxTest {
                 .contains("Everything this operation changed was put back.").doesNotContain(SECRET_KEY);
         Await.until("group stopped serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("stopped", "1.0"));
         assertNothingLeftBehind("stopped");
+    }
+
+    @Test
+    void aControllerRestartMidInstallIsNotAFailureAndTheResumedStepFinishesTheRollout() throws Exception {
+        PipelineHarness.Running running = jenkins().stepTimeout(Duration.ofMinutes(6)).start(rollout("restarted"), Map.of());
+        Await.until("an install of 2.0 on group restarted is under way", Duration.ofMinutes(2),
+                () -> running.build().log().text().contains("install 2.0 on "));
+
+        // The timer's threads are interrupted (the tick waiting for SSM with them), the execution is
+        // saved as program.dat and read back, and onResume() is called with a new timer.
+        List<StepExecution> resumed = running.build().restartController();
+        BuildResult build = running.result().get(6, TimeUnit.MINUTES);
+
+        assertThat(resumed).as("withFleet and rolloutGroup were running").hasSize(2);
+        assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
+        assertThat(build.log()).contains("interrupted: Jenkins is stopping").contains("taken back after a controller restart: rollout-")
+                .containsPattern("rollout SUCCEEDED on restarted operation \\S+")
+                .as("a restart is not a failure: nothing rolled back").doesNotContain("Rolling back").doesNotContain("undo:")
+                .doesNotContain(SECRET_KEY);
+        assertThat(servingVersion("restarted", "2.0")).isTrue();
+        assertNothingLeftBehind("restarted");
+    }
+
+    @Test
+    void stopAfterAControllerRestartUndoesEverythingTheRolloutChanged() throws Exception {
+        PipelineHarness.Running running = jenkins().stepTimeout(Duration.ofMinutes(6)).start(rollout("stopresumed"), Map.of());
+        Await.until("an install of 2.0 on group stopresumed is under way", Duration.ofMinutes(2),
+                () -> running.build().log().text().contains("install 2.0 on "));
+        running.build().restartController();
+        Await.until("the resumed step has taken the operation back", Duration.ofMinutes(2),
+                () -> running.build().log().text().contains("taken back after a controller restart"));
+        long listCallsBeforeStop = ssmListCalls();
+        long stoppedAt = System.nanoTime();
+
+        running.build().abort();
+        BuildResult build = running.result().get(6, TimeUnit.MINUTES);
+
+        // The undo puts 1.0 back through SSM; its polls are paced (1 s), not back to back. A loose
+        // bound on calls per second, not on time: a slow machine only makes fewer calls.
+        long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stoppedAt));
+        assertThat(ssmListCalls() - listCallsBeforeStop).as("ListCommandInvocations calls in %d s after stop()", seconds)
+                .isLessThanOrEqualTo(5 * seconds + 10);
+        assertThat(build.result()).as(build.log()).isEqualTo("ABORTED");
+        assertThat(build.log()).contains("ABORTED: Aborted (aborted in Jenkins").contains("Everything this operation changed was put back.")
+                .doesNotContain(SECRET_KEY);
+        Await.until("group stopresumed serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("stopresumed", "1.0"));
+        assertNothingLeftBehind("stopresumed");
+    }
+
+    @Test
+    void drainGroupTakesPartOfAGroupOutOfTrafficAndRestorePutsItBack() throws Exception {
+        BuildResult drained = jenkins().run(withFleet("  def d = drainGroup group: 'happy', percent: 50, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"drain ${d.status} on ${d.group} operation ${d.operationId} changes ${d.changes}\"\n"));
+
+        assertThat(drained.result()).as(drained.log()).isEqualTo("SUCCESS");
+        assertThat(drained.log()).containsPattern("drain SUCCEEDED on happy operation drain-\\S+ changes [1-9]").doesNotContain(SECRET_KEY);
+        assertThat(group("happy").instances()).as("half of the group in Standby")
+                .filteredOn(i -> i.lifecycleStateAsString().equals("Standby")).hasSize(SIZE / 2);
+
+        BuildResult restored = jenkins().run(withFleet("  def r = drainGroup group: 'happy', restore: true, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"restore ${r.status} on ${r.group}\"\n"));
+
+        assertThat(restored.result()).as(restored.log()).isEqualTo("SUCCESS");
+        assertThat(restored.log()).contains("restore SUCCEEDED on happy");
+        Await.until("group happy has " + SIZE + " InService instances again", Duration.ofMinutes(1),
+                () -> group("happy").instances().stream().filter(i -> "InService".equals(i.lifecycleStateAsString())).count() == SIZE);
+        assertNothingLeftBehind("happy");
+    }
+
+    @Test
+    void switchTrafficMovesTheListenerAtOnceAndReturnsWhatItDid() throws Exception {
+        String listener = switchListenerArn();
+        String switchTo = "  def s = switchTraffic listenerArn: '" + listener + "', targetGroup: '%s', pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"switch ${s.status} on ${s.group} operation ${s.operationId} changes ${s.changes}\"\n";
+
+        BuildResult build = jenkins().run(withFleet(switchTo.formatted("stopped")));
+
+        assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
+        assertThat(build.log()).containsPattern("switch SUCCEEDED on listener-\\S+ operation switch-\\S+ changes 1").doesNotContain(SECRET_KEY);
+        assertThat(forwardedTo(listener)).as("all traffic on the new target group").containsExactly("stopped");
+
+        BuildResult back = jenkins().run(withFleet(switchTo.formatted("happy")));
+        assertThat(back.result()).as(back.log()).isEqualTo("SUCCESS");
+        assertThat(forwardedTo(listener)).containsExactly("happy");
+        try (S3Client client = AwsClients.s3(s3)) {
+            String lock = "listener-" + listener.substring(listener.lastIndexOf('/') + 1);
+            assertThat(new S3Leases(client, layout, Clock.systemUTC(), d -> { }).read(lock)).as("no lease left").isEmpty();
+        }
+    }
+
+    private String switchListenerArn() {
+        String lb = elb.describeLoadBalancers(b -> b.names("switch")).loadBalancers().get(0).loadBalancerArn();
+        return elb.describeListeners(b -> b.loadBalancerArn(lb)).listeners().get(0).listenerArn();
+    }
+
+    /** Names of the target groups the listener sends traffic to (weight above 0). */
+    private List<String> forwardedTo(String listenerArn) {
+        Action action = elb.describeListeners(b -> b.listenerArns(listenerArn)).listeners().get(0).defaultActions().get(0);
+        List<String> arns = action.forwardConfig() != null
+                ? action.forwardConfig().targetGroups().stream().filter(t -> t.weight() == null || t.weight() > 0)
+                        .map(TargetGroupTuple::targetGroupArn).toList()
+                : List.of(action.targetGroupArn());
+        return arns.stream().map(arn -> arn.substring(arn.indexOf(":targetgroup/") + ":targetgroup/".length()).split("/")[0]).toList();
+    }
+
+    private long ssmListCalls() {
+        return sandbox.counters().get("ssm.ListCommandInvocations");
     }
 
     private void assertNothingLeftBehind(String name) {

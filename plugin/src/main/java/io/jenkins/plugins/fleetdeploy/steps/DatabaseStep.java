@@ -9,6 +9,7 @@ import io.fleetdeploy.core.schema.DatabaseTarget;
 import io.fleetdeploy.core.schema.Secret;
 import io.fleetdeploy.core.schema.TlsOptions;
 import io.jenkins.plugins.fleetdeploy.FleetConnection;
+import java.io.Serializable;
 import java.util.Locale;
 import org.kohsuke.stapler.DataBoundSetter;
 
@@ -29,31 +30,69 @@ public abstract class DatabaseStep extends FleetStep {
 
     /** Whether the step talks to AWS at all (RDS describe, snapshot or IAM token). */
     boolean needsAws() {
-        return rdsInstanceId != null && !rdsInstanceId.isBlank() || iamAuth;
+        return database().needsAws();
     }
 
     /** The database target with its login resolved from the credential; tracks the credential. */
     DatabaseTarget target(Run<?, ?> run) {
-        String user = null;
-        Secret password = null;
-        if (databaseCredentialsId != null && !databaseCredentialsId.isBlank()) {
-            StandardUsernamePasswordCredentials login = CredentialsProvider.findCredentialById(
-                    databaseCredentialsId, StandardUsernamePasswordCredentials.class, run);
-            if (login == null) {
-                throw FleetConnection.missingOrWrongType(databaseCredentialsId, run, DATABASE_CREDENTIAL_KINDS);
+        return database().target(run);
+    }
+
+    /** The database arguments, as a running step keeps them across a controller restart. */
+    Database database() {
+        return new Database(jdbcUrl, rdsInstanceId, databaseName, databaseCredentialsId, iamAuth, tls);
+    }
+
+    /**
+     * The database arguments: ids and names only, never a secret, so that a step saved with the
+     * Pipeline (program.dat) can log in again after a restart.
+     */
+    record Database(String jdbcUrl, String rdsInstanceId, String databaseName, String databaseCredentialsId, boolean iamAuth,
+                    String tls) implements Serializable {
+
+        boolean needsAws() {
+            return rdsInstanceId != null && !rdsInstanceId.isBlank() || iamAuth;
+        }
+
+        /** The database target with its login resolved from the credential; tracks the credential. */
+        DatabaseTarget target(Run<?, ?> run) {
+            String user = null;
+            Secret password = null;
+            if (databaseCredentialsId != null && !databaseCredentialsId.isBlank()) {
+                StandardUsernamePasswordCredentials login = CredentialsProvider.findCredentialById(
+                        databaseCredentialsId, StandardUsernamePasswordCredentials.class, run);
+                if (login == null) {
+                    throw FleetConnection.missingOrWrongType(databaseCredentialsId, run, DATABASE_CREDENTIAL_KINDS);
+                }
+                CredentialsProvider.track(run, login);
+                user = login.getUsername();
+                password = iamAuth ? null : Secret.of(login.getPassword().getPlainText());
             }
-            CredentialsProvider.track(run, login);
-            user = login.getUsername();
-            password = iamAuth ? null : Secret.of(login.getPassword().getPlainText());
+            if ((jdbcUrl == null || jdbcUrl.isBlank()) && (rdsInstanceId == null || rdsInstanceId.isBlank())) {
+                throw FleetDeployException.invalidInput("No database was given.",
+                        "Pass jdbcUrl: (e.g. jdbc:postgresql://db:5432/shop) or rdsInstanceId: (an RDS DB instance identifier).");
+            }
+            DatabaseTarget target = new DatabaseTarget(blankToNull(jdbcUrl), blankToNull(rdsInstanceId), blankToNull(databaseName),
+                    user, password, iamAuth, tlsOptions(), null);
+            target.validate();
+            return target;
         }
-        if ((jdbcUrl == null || jdbcUrl.isBlank()) && (rdsInstanceId == null || rdsInstanceId.isBlank())) {
-            throw FleetDeployException.invalidInput("No database was given.",
-                    "Pass jdbcUrl: (e.g. jdbc:postgresql://db:5432/shop) or rdsInstanceId: (an RDS DB instance identifier).");
+
+        private TlsOptions tlsOptions() {
+            if (tls == null || tls.isBlank()) {
+                return TlsOptions.DRIVER_DEFAULT;
+            }
+            try {
+                return new TlsOptions(TlsOptions.Mode.valueOf(tls.strip().toUpperCase(Locale.ROOT).replace('-', '_')), null);
+            } catch (IllegalArgumentException e) {
+                throw FleetDeployException.invalidInput("The TLS mode '" + tls + "' is not one fleet-deploy knows.",
+                        "Use disable, require, verify_ca or verify_full (or leave it out for the driver's default).");
+            }
         }
-        DatabaseTarget target = new DatabaseTarget(blankToNull(jdbcUrl), blankToNull(rdsInstanceId), blankToNull(databaseName),
-                user, password, iamAuth, tlsOptions(), null);
-        target.validate();
-        return target;
+
+        private static String blankToNull(String value) {
+            return value == null || value.isBlank() ? null : value.strip();
+        }
     }
 
     /** RDS access only when the target needs it; otherwise any attempt to reach RDS is a clear error. */
@@ -65,22 +104,6 @@ public abstract class DatabaseStep extends FleetStep {
             throw FleetDeployException.invalidInput("This database is not an RDS instance, so RDS cannot be used.",
                     "Give rdsInstanceId: for snapshots or IAM authentication.");
         });
-    }
-
-    private TlsOptions tlsOptions() {
-        if (tls == null || tls.isBlank()) {
-            return TlsOptions.DRIVER_DEFAULT;
-        }
-        try {
-            return new TlsOptions(TlsOptions.Mode.valueOf(tls.strip().toUpperCase(Locale.ROOT).replace('-', '_')), null);
-        } catch (IllegalArgumentException e) {
-            throw FleetDeployException.invalidInput("The TLS mode '" + tls + "' is not one fleet-deploy knows.",
-                    "Use disable, require, verify_ca or verify_full (or leave it out for the driver's default).");
-        }
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.strip();
     }
 
     public String getJdbcUrl() {

@@ -8,6 +8,7 @@ import io.fleetdeploy.core.aws.AwsFleet;
 import io.fleetdeploy.core.fleet.FleetOperations;
 import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.OperationInterruptedException;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -101,16 +103,23 @@ abstract class FleetOperationExecution extends StepExecution {
     public final void stop(Throwable cause) throws Exception {
         stopReason = "aborted in Jenkins: " + cause;
         Live current = live;
-        if (current == null || operationId == null) {
-            cancelTask();
-            close();
-            getContext().onFailure(cause);
+        if (current != null) {
+            current.abort.request(stopReason);
+            // The undo log is replayed by the ticks that follow, and then the step fails.
+            tickSoon();
             return;
         }
-        current.abort.request(stopReason);
-        // Tick at once: the undo log is replayed by the ticks that follow, and then the step fails.
-        cancelTask();
-        schedule(Duration.ZERO, this::tick);
+        if (operationId == null) {
+            ScheduledFuture<?> opening = task;
+            if (opening == null || opening.cancel(false)) {
+                // The operation was never started: nothing in the fleet to put back.
+                close();
+                getContext().onFailure(cause);
+            }
+            // else open() is running: it sees stopReason as soon as the operation exists and aborts it.
+            return;
+        }
+        // Taken back after a restart but not reconnected yet: reopen() sees stopReason and aborts.
     }
 
     @Override
@@ -119,7 +128,7 @@ abstract class FleetOperationExecution extends StepExecution {
         if (operationId == null) {
             return "starting " + stepName + " on " + target;
         }
-        if (current == null) {
+        if (current == null || current.session == null) {
             return "taking back operation " + operationId + " after a restart";
         }
         OperationRecord record = current.session.record();
@@ -138,6 +147,7 @@ abstract class FleetOperationExecution extends StepExecution {
             OperationRunner.Session<?, ?> session = begin(opened.fleet.operations(), opened.abort);
             live = opened.with(session);
             operationId = session.id();
+            abortIfStopped(opened);
             getContext().saveState();
             tick();
         } catch (Exception e) {
@@ -148,14 +158,28 @@ abstract class FleetOperationExecution extends StepExecution {
     private void reopen() {
         try {
             Live opened = connect();
-            if (stopReason != null) {
-                opened.abort.request(stopReason);
+            OperationRecord saved = opened.fleet.store().load(operationId);
+            if (saved.status().isFinal() && !(saved.status() == OperationStatus.FAILED && !saved.undo().isEmpty())) {
+                // It ended before the restart, but the step had not reported it yet.
+                live = opened;
+                log("operation " + operationId + " had ended before the controller restart: " + saved.status());
+                finish(opened, saved);
+                return;
             }
+            abortIfStopped(opened);
             live = opened.with(opened.fleet.operations().startResume(operationId, opened.abort));
+            abortIfStopped(opened); // stop() may have come while the lease was taken back
             log("taken back after a controller restart: " + operationId);
             tick();
         } catch (Exception e) {
             fail(e);
+        }
+    }
+
+    private void abortIfStopped(Live opened) {
+        String reason = stopReason;
+        if (reason != null) {
+            opened.abort.request(reason);
         }
     }
 
@@ -167,17 +191,29 @@ abstract class FleetOperationExecution extends StepExecution {
         try {
             Duration wait = current.session.tick();
             if (wait == null) {
-                finish(current);
+                finish(current, current.session.record());
             } else {
                 schedule(wait, this::tick);
             }
+        } catch (OperationInterruptedException e) {
+            // Only Timer.shutdown() interrupts the timer's threads: the controller is stopping. The
+            // operation keeps its persisted state and onResume() goes on after the restart. Not a
+            // failure, so no rollback; and nothing is scheduled, so two controllers never tick it.
+            log("interrupted: Jenkins is stopping; operation " + operationId + " goes on from its saved state after the restart");
         } catch (Exception e) {
             fail(e);
         }
     }
 
-    private void finish(Live current) throws IOException {
-        OperationRecord record = current.session.record();
+    /** Ticks at once unless a tick is running now (it schedules the next one itself when it ends). */
+    private void tickSoon() {
+        ScheduledFuture<?> next = task;
+        if (next == null || next.cancel(false)) {
+            schedule(Duration.ZERO, this::tick);
+        }
+    }
+
+    private void finish(Live current, OperationRecord record) throws IOException {
         current.fleet.operations().markRestored(record);
         close();
         String detail = record.message() != null ? record.message() : record.status().name();
@@ -231,20 +267,25 @@ abstract class FleetOperationExecution extends StepExecution {
     }
 
     private void schedule(Duration delay, Runnable work) {
-        task = Timer.get().schedule(() -> {
-            try {
-                work.run();
-            } catch (RuntimeException e) {
-                LOGGER.log(Level.WARNING, stepName + " on " + target, e);
-                fail(e);
-            }
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void cancelTask() {
-        ScheduledFuture<?> t = task;
-        if (t != null) {
-            t.cancel(false);
+        if (Thread.currentThread().isInterrupted()) {
+            // A timer thread interrupted by Timer.shutdown(): the controller is stopping. A new Timer.get()
+            // would keep this execution ticking beside the one onResume() starts after the restart.
+            LOGGER.log(Level.FINE, "{0} on {1}: Jenkins is stopping; waiting for onResume()", new Object[] {stepName, target});
+            return;
+        }
+        try {
+            task = Timer.get().schedule(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOGGER.log(Level.WARNING, stepName + " on " + target, e);
+                    fail(e);
+                }
+            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The timer was shut down: Jenkins is stopping. The Pipeline keeps this execution, and
+            // onResume() after the restart goes on from the operation's persisted state.
+            LOGGER.log(Level.FINE, stepName + " on " + target + ": the timer is stopped; waiting for onResume()", e);
         }
     }
 

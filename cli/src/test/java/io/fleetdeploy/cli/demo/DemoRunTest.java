@@ -114,5 +114,11 @@ class DemoRunTest {
                 "--report", dir.resolve("missing/report.html").toString());
         assertThat(code).isEqualTo(FleetDeployCli.EXIT_FAILED);
         assertThat(err.toString()).contains("--rps 0 is outside 1..1000");
+
+        err = new StringWriter();
+        code = FleetDeployCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--strategy", "push", "--instances", "3");
+        assertThat(code).isEqualTo(FleetDeployCli.EXIT_FAILED);
+        assertThat(err.toString()).contains("--instances 3 is too few for the push demo", "75 % of the group keeps serving",
+                "give --instances 4 or more");
     }
 }

@@ -64,7 +64,6 @@ final class Scenario {
     private static final Duration STEADY = Duration.ofSeconds(3);
     /** examples/blue-green.Jenkinsfile bakes 60 s per step; the demo bakes 3 s so the run stays short. */
     private static final Duration BAKE = Duration.ofSeconds(3);
-    private static final Duration PULL_INTERVAL = Duration.ofSeconds(4);
     /** examples/push.Jenkinsfile's "roll out the rest": a quarter at a time, never below 75 % serving. */
     static final int PUSH_BATCH_PERCENT = 25;
     static final int PUSH_MIN_HEALTHY_PERCENT = 75;
@@ -141,13 +140,9 @@ final class Scenario {
         progress.info("load: " + rps + " requests/s through " + listener);
         cloud.sandbox().counters().reset();
         try (InstanceSampler sampler = new InstanceSampler(cloud.sandbox(), strategy.groups(), this::now);
-             LoadGenerator load = new LoadGenerator(listener, rps, maxLoad, this::now);
-             PullTimer timer = strategy == Strategy.PULL ? new PullTimer(cloud.sandbox(), strategy.serving(), PULL_INTERVAL) : null) {
+             LoadGenerator load = new LoadGenerator(listener, rps, maxLoad, this::now)) {
             sampler.start();
             load.start();
-            if (timer != null) {
-                timer.start();
-            }
             if (fault == Fault.THROTTLE) {
                 cloud.sandbox().faults().setThrottleRate(0.2);
             }

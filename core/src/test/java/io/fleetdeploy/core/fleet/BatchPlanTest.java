@@ -139,4 +139,18 @@ class BatchPlanTest {
         assertThat(partial(1, null, null, false).checked().partial()).isTrue();
         assertThat(RolloutRequest.push("web", "2.0").partial()).isFalse();
     }
+
+    @Test
+    void aPersistedPartialRequestResumesAsTheSameRequestAndOneSavedBeforeThisFieldExistedAsAFullRollout() throws Exception {
+        var mapper = FleetChange.mapper();
+        RolloutRequest canary = partial(null, List.of("i-002"), 75, false);
+        assertThat(mapper.readValue(mapper.writeValueAsString(canary), RolloutRequest.class)).isEqualTo(canary);
+
+        String saved = mapper.writeValueAsString(RolloutRequest.push("web", "2.0")).replace(",\"instanceCount\":null", "")
+                .replace(",\"instanceIds\":[]", "");
+        assertThat(saved).doesNotContain("instance");
+        RolloutRequest old = mapper.readValue(saved, RolloutRequest.class);
+        assertThat(old.partial()).isFalse();
+        assertThat(old.instanceIds()).isEmpty();
+    }
 }

@@ -47,7 +47,7 @@ class RolloutGroupSandboxTest {
     private static final String SECRET_KEY = "pluginSandboxRolloutSecret0000000000001";
     private static final String HEALTH = "\"healthCheck\": {\"intervalMillis\": 200, \"timeoutMillis\": 150,"
             + " \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": 300";
-    private static final List<String> GROUPS = List.of("happy", "stopped");
+    private static final List<String> GROUPS = List.of("happy", "stopped", "canary");
     private static final int SIZE = 2;
 
     @TempDir
@@ -117,13 +117,15 @@ class RolloutGroupSandboxTest {
     }
 
     private String rollout(String group) {
+        return withFleet("  def r = rolloutGroup group: '" + group + "', version: '2.0', strategy: 'push', batchSize: 1, minHealthyPercent: 50,"
+                + " healthyChecks: 2, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"rollout ${r.status} on ${r.group} operation ${r.operationId} changes ${r.changes}\"\n");
+    }
+
+    private String withFleet(String body) {
         return "withFleet(credentialsId: 'deployer', region: '" + sandbox.region() + "', endpoint: '" + sandbox.awsEndpoint()
                 + "', s3Endpoint: '" + sandbox.s3Endpoint() + "', bucket: '" + sandbox.bucket() + "', prefix: '" + sandbox.prefix()
-                + "', app: 'shop') {\n"
-                + "  def r = rolloutGroup group: '" + group + "', version: '2.0', strategy: 'push', batchSize: 1, minHealthyPercent: 50,"
-                + " healthyChecks: 2, pollSeconds: 1, timeoutMinutes: 2\n"
-                + "  echo \"rollout ${r.status} on ${r.group} operation ${r.operationId} changes ${r.changes}\"\n"
-                + "}\n";
+                + "', app: 'shop') {\n" + body + "}\n";
     }
 
     @Test
@@ -154,6 +156,21 @@ class RolloutGroupSandboxTest {
                 .contains("Everything this operation changed was put back.").doesNotContain(SECRET_KEY);
         Await.until("group stopped serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("stopped", "1.0"));
         assertNothingLeftBehind("stopped");
+    }
+
+    @Test
+    void aCanaryOfOneInstanceThenTheRestAsExamplesPushJenkinsfileDoes() throws Exception {
+        BuildResult build = jenkins().run(withFleet(
+                "  def canary = rolloutGroup group: 'canary', version: '2.0', strategy: 'push', instanceCount: 1, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"canary ${canary.status}\"\n"
+                + "  def rest = rolloutGroup group: 'canary', version: '2.0', strategy: 'push', minHealthyPercent: 50, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"rest ${rest.status}\"\n"));
+
+        assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
+        assertThat(build.log()).contains("1 of " + SIZE + " instances (channel canary stays at 1.0)", "canary SUCCEEDED",
+                "already on 2.0", "rest SUCCEEDED");
+        assertThat(servingVersion("canary", "2.0")).isTrue();
+        assertNothingLeftBehind("canary");
     }
 
     private void assertNothingLeftBehind(String name) {

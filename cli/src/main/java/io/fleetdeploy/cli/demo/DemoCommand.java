@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Which deploy to run (default: ${DEFAULT-VALUE}: the three, one after the other).")
     String strategy;
 
-    @Option(names = "--instances", defaultValue = "8", paramLabel = "N", description = "Instances per group, 1..32 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--instances", defaultValue = "8", paramLabel = "N", description = "Instances per group, 1..32; push needs 4 or more (default: ${DEFAULT-VALUE}).")
     int instances;
 
     @Option(names = "--rps", defaultValue = "100", paramLabel = "R", description = "Requests per second through the listener, 1..1000 (default: ${DEFAULT-VALUE}).")

@@ -6,6 +6,7 @@ import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.OnFailure;
 import io.fleetdeploy.core.operation.OperationRecord;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,6 +62,13 @@ final class RolloutCommand extends OperationCommand {
     @Option(names = "--command-timeout", converter = DurationConverter.class, description = "push: bound of the SSM install per batch (default 10m).")
     Duration commandTimeout;
 
+    @Option(names = "--instance-count", description = "push: only this many InService instances not on the version yet (a canary);"
+            + " the channel pointer is left as it is.")
+    Integer instanceCount;
+
+    @Option(names = "--instance", description = "push: only this instance (repeatable); the channel pointer is left as it is.")
+    List<String> instanceIds;
+
     @Override
     OperationRecord run(FleetOperations operations, AbortSignal abort) {
         RolloutRequest.Strategy parsed = switch (strategy.toLowerCase()) {
@@ -72,6 +80,6 @@ final class RolloutCommand extends OperationCommand {
         };
         return operations.rollout(new RolloutRequest(group, version, parsed, channel, batchSize, batchPercent, minHealthyPercent,
                 canary, pause, healthyChecks, timeout, OnFailure.parse(onFailure), convergePercent, capacity, matchGroup,
-                commandTimeout), abort);
+                commandTimeout, instanceCount, instanceIds), abort);
     }
 }

@@ -113,6 +113,13 @@ class OperationCommandsTest {
         Run drain = cli("drain", "--group", "web", "--count", "0", "--bucket", S3.bucket(), "--app", "shop");
         assertThat(drain.code()).isEqualTo(FleetDeployCli.EXIT_FAILED);
         assertThat(drain.err()).contains("count 0 is not allowed");
+        Run both = cli("rollout", "--group", "web", "--version", "1.0", "--instance-count", "1", "--instance", "i-1", "--instance", "i-2",
+                "--bucket", S3.bucket(), "--app", "shop");
+        assertThat(both.code()).isEqualTo(FleetDeployCli.EXIT_FAILED);
+        assertThat(both.err()).contains("Both instanceCount and instanceIds were given", "Nothing was changed");
+        Run pullPart = cli("rollout", "--group", "web", "--version", "1.0", "--strategy", "pull", "--instance-count", "1",
+                "--bucket", S3.bucket(), "--app", "shop");
+        assertThat(pullPart.err()).contains("push rollout only");
         assertThat(S3.objects()).isEmpty();
     }
 }

@@ -40,6 +40,8 @@ final class DemoCloud implements AutoCloseable {
 
     static final String DATABASE = "demo-db";
     private static final String DB_USER = "fleet";
+    /** How often a pull worker's agent polls its channel. */
+    static final Duration PULL_POLL_INTERVAL = Duration.ofSeconds(4);
 
     private final Sandbox sandbox;
     private final AwsSettings aws;
@@ -103,6 +105,10 @@ final class DemoCloud implements AutoCloseable {
                 group.put("desiredCapacity", 0);
                 group.put("healthCheckType", "ELB");
                 group.put("healthCheckGracePeriodSeconds", 30);
+                if (strategy == Strategy.PULL) {
+                    // The pull workers' systemd timer: the sandbox runs fleet-agent.sh poll on each instance.
+                    group.put("agentPollIntervalMillis", PULL_POLL_INTERVAL.toMillis());
+                }
                 group.putArray("targetGroups").add(name);
                 ObjectNode targetGroup = targetGroups.addObject();
                 targetGroup.put("name", name);

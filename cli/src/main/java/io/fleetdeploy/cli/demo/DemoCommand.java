@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Which deploy to run (default: ${DEFAULT-VALUE}: the three, one after the other).")
     String strategy;
 
-    @Option(names = "--instances", defaultValue = "8", paramLabel = "N", description = "Instances per group, 1..32 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--instances", defaultValue = "8", paramLabel = "N", description = "Instances per group, 1..32; push needs 4 or more (default: ${DEFAULT-VALUE}).")
     int instances;
 
     @Option(names = "--rps", defaultValue = "100", paramLabel = "R", description = "Requests per second through the listener, 1..1000 (default: ${DEFAULT-VALUE}).")
@@ -106,7 +106,15 @@ public final class DemoCommand implements Callable<Integer> {
         if (instances < 1 || instances > 32) {
             throw FleetDeployException.invalidInput("--instances " + instances + " is outside 1..32.", "Nothing was started; give 1 to 32.");
         }
-        if (rps < 1 || rps > 1000) {
+        int pushMinimum = Scenario.pushMinimumInstances();
+        if (strategies.contains(Strategy.PUSH) && instances < pushMinimum) {
+            throw FleetDeployException.invalidInput("--instances " + instances + " is too few for the push demo: like "
+                    + "examples/push.Jenkinsfile it puts 2.0 on one canary instance, then rolls out the rest while "
+                    + Scenario.PUSH_MIN_HEALTHY_PERCENT + " % of the group keeps serving (minHealthyPercent), and with "
+                    + instances + " instance(s) no instance could be taken out.",
+                    "Nothing was started; give --instances " + pushMinimum + " or more for push (or all), or run another --strategy.");
+        }
+                if (rps < 1 || rps > 1000) {
             throw FleetDeployException.invalidInput("--rps " + rps + " is outside 1..1000.", "Nothing was started; give 1 to 1000.");
         }
         if (maxLoadSeconds < 10 || maxLoadSeconds > 3600) {

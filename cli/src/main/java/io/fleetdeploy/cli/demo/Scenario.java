@@ -3,6 +3,7 @@ package io.fleetdeploy.cli.demo;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.aws.AwsFleet;
+import io.fleetdeploy.core.fleet.BatchPlan;
 import io.fleetdeploy.core.fleet.DrainRequest;
 import io.fleetdeploy.core.fleet.FleetOperations;
 import io.fleetdeploy.core.fleet.RolloutRequest;
@@ -63,7 +64,21 @@ final class Scenario {
     private static final Duration STEADY = Duration.ofSeconds(3);
     /** examples/blue-green.Jenkinsfile bakes 60 s per step; the demo bakes 3 s so the run stays short. */
     private static final Duration BAKE = Duration.ofSeconds(3);
-    private static final Duration PULL_INTERVAL = Duration.ofSeconds(4);
+    /** examples/push.Jenkinsfile's "roll out the rest": a quarter at a time, never below 75 % serving. */
+    static final int PUSH_BATCH_PERCENT = 25;
+    static final int PUSH_MIN_HEALTHY_PERCENT = 75;
+
+    /**
+     * The fewest instances the push composition can run on: its last stage takes at least one instance out
+     * while minHealthyPercent of the group keeps serving.
+     */
+    static int pushMinimumInstances() {
+        int n = 1;
+        while (n - BatchPlan.required(n, PUSH_MIN_HEALTHY_PERCENT) < 1) {
+            n++;
+        }
+        return n;
+    }
 
     private final DemoCloud cloud;
     private final Strategy strategy;
@@ -125,13 +140,9 @@ final class Scenario {
         progress.info("load: " + rps + " requests/s through " + listener);
         cloud.sandbox().counters().reset();
         try (InstanceSampler sampler = new InstanceSampler(cloud.sandbox(), strategy.groups(), this::now);
-             LoadGenerator load = new LoadGenerator(listener, rps, maxLoad, this::now);
-             PullTimer timer = strategy == Strategy.PULL ? new PullTimer(cloud.sandbox(), strategy.serving(), PULL_INTERVAL) : null) {
+             LoadGenerator load = new LoadGenerator(listener, rps, maxLoad, this::now)) {
             sampler.start();
             load.start();
-            if (timer != null) {
-                timer.start();
-            }
             if (fault == Fault.THROTTLE) {
                 cloud.sandbox().faults().setThrottleRate(0.2);
             }
@@ -163,15 +174,17 @@ final class Scenario {
                 boolean ok = step("publish " + V2, () -> publish(releases, bad, null))
                         && step("canary", () -> {
                             killLater(group);
+                            // rolloutGroup ... strategy: 'push', instanceCount: 1 (leaves the channel pointer at 1.0)
                             return operation(operations.rollout(new RolloutRequest(group, V2, RolloutRequest.Strategy.PUSH,
-                                    group + "-canary", 1, null, null, true, null, null, STEP_TIMEOUT, null, null, null, null,
-                                    null), abort));
+                                    null, null, null, null, false, null, null, STEP_TIMEOUT, null, null, null, null, null)
+                                    .withInstanceCount(1), abort));
                         })
                         && step("migrate", () -> migrate(migrator))
                         && step("flip " + K1 + "->" + K2, this::flip)
+                        // rolloutGroup ... strategy: 'push', batchPercent: 25, minHealthyPercent: 75 (skips the canary)
                         && step("roll out the rest", () -> operation(operations.rollout(new RolloutRequest(group, V2,
-                                RolloutRequest.Strategy.PUSH, null, null, 25, 75, false, null, null, STEP_TIMEOUT, null, null,
-                                null, null, null), abort)));
+                                RolloutRequest.Strategy.PUSH, null, null, PUSH_BATCH_PERCENT, PUSH_MIN_HEALTHY_PERCENT, false,
+                                null, null, STEP_TIMEOUT, null, null, null, null, null), abort)));
                 report(ok);
             }
             case PULL -> {

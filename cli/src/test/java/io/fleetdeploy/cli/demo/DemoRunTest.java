@@ -39,34 +39,36 @@ class DemoRunTest {
     }
 
     private static ScenarioResult run(Strategy strategy, int instances) {
+        ScenarioResult result;
         try (DemoCloud cloud = DemoCloud.start(strategy, instances, agent)) {
-            return new Scenario(cloud, strategy, null, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
+            result = new Scenario(cloud, strategy, null, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
         }
+        // The figures in the test log, for whoever looks at a run.
+        StringWriter report = new StringWriter();
+        TextReport.print(new PrintWriter(report), List.of(result));
+        System.out.println(report);
+        return result;
     }
 
     /**
-     * Nodes learn of a flip through LISTEN/NOTIFY: for those milliseconds a node may still serve with the
-     * old key (measured: 0 or 1 response at 20-100 requests/s). Anything later would be real skew.
+     * Push and blue/green: no request failed and none was served by code whose schema key the database did
+     * not have while the request was open (each node's work holds the key row FOR SHARE; a flip waits for it).
      */
-    private static void assertSkewOnlyWhileNodesLearnOfTheFlip(ScenarioResult result) {
-        KeyFlip flip = result.flips().get(0);
-        assertThat(result.samples())
-                .filteredOn(s -> s.ok() && Figures.isSkewed(s, result.initialKey(), result.flips(), result.keyOfVersion()))
-                .allSatisfy(s -> assertThat(s.sentMillis()).as("skewed response %s", s)
-                        .isBetween(flip.beforeMillis() - 1000, flip.afterMillis() + 1000));
+    private static void assertNoErrorsAndNoSkew(ScenarioResult result) {
+        Figures figures = result.figures();
+        assertThat(figures.requests()).isGreaterThan(RPS * 5L);
+        assertThat(figures.non2xx()).as("non-2xx responses: %s", result.samples().stream().filter(s -> !s.ok()).limit(5).toList()).isZero();
+        assertThat(figures.skewed()).as("skewed responses").isZero();
     }
 
     @Test
     void blueGreenDeploysUnderLoadWithoutErrorsOrSkew() {
         ScenarioResult result = run(Strategy.BLUE_GREEN, SMALL);
-        Figures figures = result.figures();
 
         assertThat(result.phases()).extracting(Phase::name).containsExactly("publish 2.0", "green: replace", "migrate",
                 "flip k1->k2", "switch traffic", "retire blue");
         assertThat(result.deployed()).as("every step succeeded: %s", result.phases()).isTrue();
-        assertThat(figures.requests()).isGreaterThan(RPS * 5L);
-        assertThat(figures.non2xx()).isZero();
-        assertSkewOnlyWhileNodesLearnOfTheFlip(result);
+        assertNoErrorsAndNoSkew(result);
         assertThat(result.samples()).extracting(Sample::appVersion).contains("1.0", "2.0");
         assertThat(result.finalState().checks()).allSatisfy(check -> assertThat(check.ok()).as(check.toString()).isTrue());
         assertThat(result.apiCalls()).containsKeys("elasticloadbalancing.ModifyListener", "autoscaling.UpdateAutoScalingGroup");
@@ -79,8 +81,8 @@ class DemoRunTest {
         assertThat(result.phases()).extracting(Phase::name).containsExactly("publish 2.0", "canary", "migrate", "flip k1->k2",
                 "roll out the rest");
         assertThat(result.deployed()).as("every step succeeded: %s", result.phases()).isTrue();
-        // Nodes whose key is not the database's forward or refuse: they never serve on the wrong schema.
-        assertSkewOnlyWhileNodesLearnOfTheFlip(result);
+        // The canary runs k2 code before the flip and forwards; after it the k1 nodes forward: nobody refuses.
+        assertNoErrorsAndNoSkew(result);
         assertThat(result.samples()).filteredOn(Sample::ok).extracting(Sample::appVersion).contains("1.0", "2.0");
         assertThat(result.finalState().ok()).as("%s", result.finalState()).isTrue();
     }
@@ -114,5 +116,11 @@ class DemoRunTest {
                 "--report", dir.resolve("missing/report.html").toString());
         assertThat(code).isEqualTo(FleetDeployCli.EXIT_FAILED);
         assertThat(err.toString()).contains("--rps 0 is outside 1..1000");
+
+        err = new StringWriter();
+        code = FleetDeployCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--strategy", "push", "--instances", "3");
+        assertThat(code).isEqualTo(FleetDeployCli.EXIT_FAILED);
+        assertThat(err.toString()).contains("--instances 3 is too few for the push demo", "75 % of the group keeps serving",
+                "give --instances 4 or more");
     }
 }

@@ -99,7 +99,7 @@ public final class FleetOperations implements OperationCatalog {
         return switch (r.strategy()) {
             case PUSH -> {
                 requireTargetGroup(group, "the push health gate");
-                BatchPlan.of(r.group(), group.inServiceIds(), r.batchSize(), r.batchPercent(), r.minHealthyPercent(), r.canary());
+                BatchPlan.of(r, group.inServiceIds(), List.of());
                 yield runner.start(new PushRollout(observer), effects, PushRollout.State.start(r), r.onFailure(), abort);
             }
             case PULL -> runner.start(new PullRollout(observer), effects, PullRollout.State.start(r), r.onFailure(), abort);

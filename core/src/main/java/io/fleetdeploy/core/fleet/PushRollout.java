@@ -11,9 +11,11 @@ import java.util.Map;
 
 /**
  * rolloutGroup push: per batch Standby -> SSM install -> exit Standby -> health gate, keeping
- * minHealthyPercent at every moment. Before the first change it moves the channel pointer (so
- * instances launched meanwhile boot into the new version) and suspends only the processes that were
- * not suspended; it resumes exactly those at the end. Failure undoes every batch already moved.
+ * minHealthyPercent at every moment. Before the first change a full rollout moves the channel pointer
+ * (so instances launched meanwhile boot into the new version); a partial one (instanceCount,
+ * instanceIds: a canary) leaves it. It suspends only the processes that were not suspended and resumes
+ * exactly those at the end. Instances that already run the version are skipped, so "the rest" after a
+ * canary touches only the others. Failure undoes every batch already moved.
  */
 public final class PushRollout implements OperationDefinition<PushRollout.State, FleetObservation> {
 
@@ -77,7 +79,8 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
     @Override
     public FleetObservation observe(State state) {
-        List<String> statusOf = state.phase() == Phase.HEALTH ? state.current() : List.of();
+        // PREPARE reads every InService instance's status (null), to skip those that already run the version.
+        List<String> statusOf = state.phase() == Phase.HEALTH ? state.current() : state.phase() == Phase.PREPARE ? null : List.of();
         return observer.observe(state.request().group(), statusOf, state.phase() == Phase.PREPARE ? state.request().channel() : null);
     }
 
@@ -106,20 +109,30 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
     private Transition<State> prepare(State s, FleetObservation seen, GroupView group, Instant now) {
         RolloutRequest r = s.request();
-        BatchPlan plan = BatchPlan.of(r.group(), group.inServiceIds(), r.batchSize(), r.batchPercent(), r.minHealthyPercent(), r.canary());
+        List<String> inService = group.inServiceIds();
+        List<String> alreadyOn = inService.stream().filter(id -> seen.runs(id, r.version())).toList();
+        BatchPlan plan = BatchPlan.of(r, inService, alreadyOn);
         String previous = seen.channelVersion().orElse(null);
-        List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
         List<Mutation> actions = new ArrayList<>();
-        if (!r.version().equals(previous)) {
+        // Only a full rollout records the group's desired version: after a partial one (a canary) the
+        // instances launched meanwhile must still boot into the version the rest of the group runs.
+        if (!r.partial() && !r.version().equals(previous)) {
             actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), null));
         }
+        List<String> suspend = plan.batches().isEmpty() ? List.of() : Processes.toSuspend(Processes.ROLLOUT, group);
         if (!suspend.isEmpty()) {
             actions.add(new FleetChange.SuspendProcesses(r.group(), suspend));
         }
-        State next = new State(r, previous, plan.required(), suspend, plan.batches(), 0, Phase.STANDBY, 0, now, null, Map.of(), List.of());
+        Map<String, String> outcomes = new LinkedHashMap<>();
+        plan.skipped().forEach(id -> outcomes.put(id, "already on " + r.version()));
+        Phase first = plan.batches().isEmpty() ? Phase.FINISH : Phase.STANDBY;
+        State next = new State(r, previous, plan.required(), suspend, plan.batches(), 0, first, 0, now, null, outcomes, List.of());
+        String scope = r.partial() ? plan.moved() + " of " + plan.groupSize() + " instances (channel " + r.channel() + " stays at "
+                + (previous == null ? "unset" : previous) + ")" : plan.moved() + " of " + plan.groupSize() + " instances";
         return Transition.act(next, "push " + r.version() + " to group " + r.group() + " (was " + (previous == null ? "unset" : previous)
-                + "): " + plan.groupSize() + " instances in " + plan.batches().size() + " batch(es) of " + plan.batchSize()
-                + (r.canary() ? " after a canary" : "") + ", " + plan.required() + " keep serving", actions);
+                + "): " + scope + " in " + plan.batches().size() + " batch(es) of " + plan.batchSize()
+                + (r.canary() ? " after a canary" : "") + ", " + plan.required() + " keep serving"
+                + (plan.skipped().isEmpty() ? "" : "; already on " + r.version() + ": " + String.join(", ", plan.skipped())), actions);
     }
 
     private Transition<State> standby(State s, FleetObservation seen, GroupView group, Instant now) {
@@ -221,7 +234,8 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         List<Mutation> actions = s.suspendedByUs().isEmpty() ? List.of() : List.of(new FleetChange.ResumeProcesses(r.group(), s.suspendedByUs()));
         Transition<State> resumed = Transition.act(s, null, actions);
         return new Transition<>(s, resumed.actions(), Transition.Outcome.DONE, null,
-                "group " + r.group() + " runs " + r.version() + " (" + s.timings().size() + " batch(es))", null, null);
+                (r.partial() ? s.batches().stream().mapToInt(List::size).sum() + " instance(s) of group " + r.group() + " run "
+                        : "group " + r.group() + " runs ") + r.version() + " (" + s.timings().size() + " batch(es))", null, null);
     }
 
     private static State withBatch(State s, List<String> batch, Map<String, String> outcomes) {

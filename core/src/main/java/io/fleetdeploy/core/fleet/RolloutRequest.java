@@ -4,6 +4,7 @@ import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.operation.OnFailure;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything a rolloutGroup takes. Null fields get their documented defaults; {@link #checked()}
@@ -22,11 +23,15 @@ import java.time.Duration;
  * @param capacity            replace: instances to run; or
  * @param matchGroup          replace: run as many as this group's desired capacity
  * @param commandTimeout      push: bound of the SSM install command per batch (default 10 minutes)
+ * @param instanceCount       push: only this many InService instances (a partial rollout, e.g. a canary); or
+ * @param instanceIds         push: only these InService instances. A partial rollout leaves the channel
+ *                            pointer as it is: only a full rollout records the group's desired version
  */
 public record RolloutRequest(String group, String version, Strategy strategy, String channel, Integer batchSize,
                              Integer batchPercent, Integer minHealthyPercent, boolean canary, Duration pauseBetweenBatches,
                              Integer healthyChecks, Duration timeout, OnFailure onFailure, Integer convergePercent,
-                             Integer capacity, String matchGroup, Duration commandTimeout) {
+                             Integer capacity, String matchGroup, Duration commandTimeout,
+                             Integer instanceCount, List<String> instanceIds) {
 
     public enum Strategy { PUSH, PULL, REPLACE }
 
@@ -39,6 +44,35 @@ public record RolloutRequest(String group, String version, Strategy strategy, St
         onFailure = onFailure == null ? OnFailure.ROLLBACK : onFailure;
         convergePercent = convergePercent == null ? 100 : convergePercent;
         commandTimeout = commandTimeout == null ? Duration.ofMinutes(10) : commandTimeout;
+        instanceIds = instanceIds == null ? List.of() : List.copyOf(instanceIds);
+    }
+
+    /** A rollout of the whole group (no instanceCount, no instanceIds). */
+    public RolloutRequest(String group, String version, Strategy strategy, String channel, Integer batchSize,
+                          Integer batchPercent, Integer minHealthyPercent, boolean canary, Duration pauseBetweenBatches,
+                          Integer healthyChecks, Duration timeout, OnFailure onFailure, Integer convergePercent,
+                          Integer capacity, String matchGroup, Duration commandTimeout) {
+        this(group, version, strategy, channel, batchSize, batchPercent, minHealthyPercent, canary, pauseBetweenBatches,
+                healthyChecks, timeout, onFailure, convergePercent, capacity, matchGroup, commandTimeout, null, null);
+    }
+
+    /** The same rollout limited to {@code count} instances (null: no count limit). */
+    public RolloutRequest withInstanceCount(Integer count) {
+        return new RolloutRequest(group, version, strategy, channel, batchSize, batchPercent, minHealthyPercent, canary,
+                pauseBetweenBatches, healthyChecks, timeout, onFailure, convergePercent, capacity, matchGroup, commandTimeout,
+                count, instanceIds);
+    }
+
+    /** The same rollout limited to these instances (empty: no limit). */
+    public RolloutRequest withInstanceIds(List<String> ids) {
+        return new RolloutRequest(group, version, strategy, channel, batchSize, batchPercent, minHealthyPercent, canary,
+                pauseBetweenBatches, healthyChecks, timeout, onFailure, convergePercent, capacity, matchGroup, commandTimeout,
+                instanceCount, ids);
+    }
+
+    /** True when only part of the group is asked for: then the channel pointer is left as it is. */
+    public boolean partial() {
+        return instanceCount != null || !instanceIds.isEmpty();
     }
 
     public static RolloutRequest push(String group, String version) {
@@ -75,6 +109,21 @@ public record RolloutRequest(String group, String version, Strategy strategy, St
         requirePositive("commandTimeout", commandTimeout);
         if (pauseBetweenBatches.isNegative()) {
             throw FleetDeployException.invalidInput("pauseBetweenBatches " + pauseBetweenBatches + " is negative.", "Give zero or more.");
+        }
+        if (partial() && strategy != Strategy.PUSH) {
+            throw FleetDeployException.invalidInput("instanceCount and instanceIds apply to a push rollout only, not " + strategy + ".",
+                    "Drop them, or use strategy push.");
+        }
+        if (instanceCount != null && !instanceIds.isEmpty()) {
+            throw FleetDeployException.invalidInput("Both instanceCount and instanceIds were given.", "Give one of them.");
+        }
+        if (instanceCount != null && instanceCount < 1) {
+            throw FleetDeployException.invalidInput("instanceCount " + instanceCount + " is not allowed.",
+                    "Give an instanceCount of 1 or more (at most the group's InService instances).");
+        }
+        instanceIds.forEach(id -> Names.requireSafe("instance id", id));
+        if (instanceIds.stream().distinct().count() != instanceIds.size()) {
+            throw FleetDeployException.invalidInput("instanceIds names an instance twice: " + instanceIds + ".", "Name each instance once.");
         }
         if (strategy == Strategy.REPLACE) {
             if ((capacity == null) == (matchGroup == null)) {

@@ -80,4 +80,77 @@ class BatchPlanTest {
     void emptyGroupIsRefused() {
         assertThatThrownBy(() -> BatchPlan.of("web", List.of(), null, null, 50, false)).hasMessageContaining("no InService");
     }
+
+    private static RolloutRequest partial(Integer count, List<String> ids, Integer minHealthyPercent, boolean canary) {
+        return new RolloutRequest("web", "2.0", null, null, null, null, minHealthyPercent, canary, null, null, null, null,
+                null, null, null, null, count, ids);
+    }
+
+    @Test
+    void anInstanceCountMovesThatManyOfTheInstancesNotOnTheVersionYet() {
+        BatchPlan plan = BatchPlan.of(partial(1, null, 75, false), ids(4), List.of());
+        assertThat(plan.batches()).containsExactly(List.of("i-001"));
+        assertThat(plan.required()).as("minHealthyPercent counts the whole group").isEqualTo(3);
+
+        BatchPlan afterCanary = BatchPlan.of(partial(2, null, 50, false), ids(4), List.of("i-001"));
+        assertThat(afterCanary.batches()).containsExactly(List.of("i-002", "i-003"));
+        assertThat(afterCanary.skipped()).isEmpty();
+    }
+
+    @Test
+    void theRestAfterACanarySkipsTheInstancesAlreadyOnTheVersion() {
+        BatchPlan plan = BatchPlan.of(new RolloutRequest("web", "2.0", null, null, null, 25, 75, false, null, null, null, null,
+                null, null, null, null), ids(4), List.of("i-001"));
+        assertThat(plan.batches()).containsExactly(List.of("i-002"), List.of("i-003"), List.of("i-004"));
+        assertThat(plan.skipped()).containsExactly("i-001");
+        assertThat(plan.moved()).isEqualTo(3);
+
+        BatchPlan nothingLeft = BatchPlan.of(RolloutRequest.push("web", "2.0"), ids(2), ids(2));
+        assertThat(nothingLeft.batches()).isEmpty();
+        assertThat(nothingLeft.skipped()).containsExactlyElementsOf(ids(2));
+    }
+
+    @Test
+    void namedInstancesAreTheOnlyOnesMovedAndACanaryGoesFirstAmongThem() {
+        BatchPlan plan = BatchPlan.of(partial(null, List.of("i-004", "i-002", "i-003"), 50, true), ids(6), List.of());
+        assertThat(plan.batches()).containsExactly(List.of("i-002"), List.of("i-003", "i-004"));
+    }
+
+    @Test
+    void anInstanceCountOutsideTheGroupOrAnIdNotInServiceIsRefusedNamingIt() {
+        assertThatThrownBy(() -> BatchPlan.of(partial(5, null, null, false), ids(4), List.of()))
+                .isInstanceOf(FleetDeployException.class)
+                .hasMessageContaining("instanceCount 5 is outside 1..4 for group web")
+                .hasMessageContaining("Nothing was changed");
+        assertThatThrownBy(() -> BatchPlan.of(partial(null, List.of("i-001", "i-999"), null, false), ids(4), List.of()))
+                .isInstanceOf(FleetDeployException.class)
+                .hasMessageContaining("Not InService in group web: i-999.");
+    }
+
+    @Test
+    void partialRequestsAreCheckedOnTheirFaceBeforeAnyLookup() {
+        assertThatThrownBy(() -> partial(0, null, null, false).checked()).hasMessageContaining("instanceCount 0 is not allowed");
+        assertThatThrownBy(() -> partial(1, List.of("i-001"), null, false).checked())
+                .hasMessageContaining("Both instanceCount and instanceIds");
+        assertThatThrownBy(() -> partial(null, List.of("i-001", "i-001"), null, false).checked()).hasMessageContaining("twice");
+        assertThatThrownBy(() -> partial(null, List.of("i-001;rm"), null, false).checked()).hasMessageContaining("instance id");
+        assertThatThrownBy(() -> new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null,
+                null, null, null, null, null, null, null, 1, null).checked()).hasMessageContaining("push rollout only");
+        assertThat(partial(1, null, null, false).checked().partial()).isTrue();
+        assertThat(RolloutRequest.push("web", "2.0").partial()).isFalse();
+    }
+
+    @Test
+    void aPersistedPartialRequestResumesAsTheSameRequestAndOneSavedBeforeThisFieldExistedAsAFullRollout() throws Exception {
+        var mapper = FleetChange.mapper();
+        RolloutRequest canary = partial(null, List.of("i-002"), 75, false);
+        assertThat(mapper.readValue(mapper.writeValueAsString(canary), RolloutRequest.class)).isEqualTo(canary);
+
+        String saved = mapper.writeValueAsString(RolloutRequest.push("web", "2.0")).replace(",\"instanceCount\":null", "")
+                .replace(",\"instanceIds\":[]", "");
+        assertThat(saved).doesNotContain("instance");
+        RolloutRequest old = mapper.readValue(saved, RolloutRequest.class);
+        assertThat(old.partial()).isFalse();
+        assertThat(old.instanceIds()).isEmpty();
+    }
 }

@@ -24,7 +24,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +52,7 @@ class FleetSandboxTest {
     private static final String SECRET_KEY = "fleetOpsSandboxTestSecret00000000001";
     private static final String HEALTH = "\"healthCheck\": {\"intervalMillis\": 200, \"timeoutMillis\": 150,"
             + " \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": 500";
-    private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice");
+    private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice", "canary");
 
     private Sandbox sandbox;
     private AwsSettings aws;
@@ -189,8 +191,29 @@ class FleetSandboxTest {
         assertThat(servingVersion("twice", "2.0", 3)).isTrue();
     }
 
+    @Test
+    void aPartialPushMovesExactlyThatManyInstancesAndLeavesTheChannelPointer() {
+        OperationRecord done;
+        try (AwsFleet fleet = fleet("ci#canary")) {
+            done = fleet.operations().rollout(push("canary", "2.0", Duration.ofMinutes(2)).withInstanceCount(1), new AbortSignal());
+        }
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(versionCounts("canary")).containsOnly(Map.entry("2.0", 1L), Map.entry("1.0", 2L));
+        try (Releases releases = Releases.connect(s3, layout, ProgressListener.NONE)) {
+            assertThat(releases.channel("canary")).as("the group's desired version is not moved by a canary")
+                    .hasValueSatisfying(c -> assertThat(c.pointer().version()).isEqualTo("1.0"));
+        }
+    }
+
     private AutoScalingGroup group(String name) {
         return autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(name)).autoScalingGroups().get(0);
+    }
+
+    /** Versions the InService instances run, counted. */
+    private Map<String, Long> versionCounts(String groupName) {
+        return group(groupName).instances().stream().filter(i -> "InService".equals(i.lifecycleStateAsString()))
+                .map(i -> sandbox.instance(i.instanceId()).flatMap(m -> m.host().currentVersion()).orElse("none"))
+                .collect(Collectors.groupingBy(v -> v, Collectors.counting()));
     }
 
     /** {@code count} InService instances, each answering on its own port with {@code version}. */

@@ -52,6 +52,28 @@ class TransitionsTest {
     }
 
     @Test
+    void aPartialPushLeavesTheChannelAndAFullOneSkipsInstancesAlreadyOnTheVersion() {
+        Map<String, String> three = Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService");
+        Map<String, String> healthy = Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy");
+        RolloutRequest canary = RolloutRequest.push("web", "2.0").withInstanceCount(1);
+        Transition<PushRollout.State> partial = push.next(PushRollout.State.start(canary), seen(three, healthy, "1.0", "1.0"), T0);
+        assertThat(partial.actions()).noneMatch(a -> a instanceof FleetChange.MoveChannel);
+        assertThat(partial.state().batches()).containsExactly(List.of("i-1"));
+        assertThat(partial.progress()).contains("1 of 3 instances (channel web stays at 1.0)");
+
+        FleetObservation canaryDone = withVersions(seen(three, healthy, "1.0", "1.0"), Map.of("i-1", "2.0"));
+        Transition<PushRollout.State> rest = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), canaryDone, T0);
+        assertThat(rest.actions()).first().isEqualTo(new FleetChange.MoveChannel("web", "1.0", "2.0", null));
+        assertThat(rest.state().batches()).containsExactly(List.of("i-2"), List.of("i-3"));
+        assertThat(rest.state().outcomes()).containsEntry("i-1", "already on 2.0");
+
+        FleetObservation allDone = withVersions(canaryDone, Map.of("i-2", "2.0", "i-3", "2.0"));
+        Transition<PushRollout.State> nothing = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), allDone, T0);
+        assertThat(nothing.actions()).as("nothing to move: nothing suspended").noneMatch(a -> a instanceof FleetChange.SuspendProcesses);
+        assertThat(nothing.state().phase()).isEqualTo(PushRollout.Phase.FINISH);
+    }
+
+    @Test
     void aBatchWaitsWhileMinHealthyWouldBeBrokenAndFailsAtTheTimeout() {
         PushRollout.State s = pushAt(PushRollout.Phase.STANDBY, List.of(List.of("i-1"), List.of("i-2"), List.of("i-3")), 1, 2);
         FleetObservation oneUnhealthy = seen(Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService"),

@@ -11,8 +11,12 @@ import io.fleetdeploy.core.testing.DatabaseServers;
 import io.fleetdeploy.core.testing.DatabaseServers.Databases;
 import io.fleetdeploy.core.testing.RecordingProgress;
 import io.fleetdeploy.core.testing.TestDatabase;
+import io.fleetdeploy.core.testing.Await;
+import io.fleetdeploy.sandbox.runtime.JdbcSchemaKeySource;
+import io.fleetdeploy.sandbox.runtime.SchemaKeySource;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,6 +189,49 @@ class SchemaKeyStoreTest {
         assertThatThrownBy(() -> SchemaKeyTables.named("keys; DROP TABLE x"))
                 .hasMessageContaining("table name 'keys; DROP TABLE x' is not allowed");
         assertThat(db.hasTable("fleet_schema_key")).isFalse();
+    }
+
+    /**
+     * The sandbox app's request (JdbcSchemaKeySource.hold: the key row read FOR SHARE / LOCK IN SHARE MODE, held
+     * while the request is served) against the real flip: the flip waits until that request is done, and the
+     * next request reads the new key. This is what makes the demo's push and blue/green skew-free.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "mariadb"})
+    void aFlipWaitsUntilRequestsServedUnderTheOldKeyAreDone(String engine, Databases databases) throws Exception {
+        TestDatabase db = databases.newDatabase(engine);
+        SchemaKeyStore store = store(db, SchemaKeyTables.DEFAULT);
+        store.flip(new FlipRequest("shop", KeyExpectation.unset(), "k1", BUILD, null), progress);
+        ExecutorService flipper = Executors.newSingleThreadExecutor();
+        try (JdbcSchemaKeySource keys = new JdbcSchemaKeySource(db.jdbcUrl(), db.user(), db.password(), "fleet_schema_key",
+                Duration.ofMinutes(5))) {
+            SchemaKeySource.KeyHold request = keys.hold("shop").get(30, TimeUnit.SECONDS);
+            assertThat(request.key()).hasValue("k1");
+            Future<SchemaKeyChange> flip = flipper.submit(() -> store.flip(new FlipRequest("shop", KeyExpectation.is("k1"), "k2", BUILD,
+                    null), progress));
+            Await.until("the flip waits on the key row the request holds", Duration.ofSeconds(30), () -> flipWaitsOnALock(db));
+            assertThat(flip).isNotDone();
+            assertThat(store.get("shop").orElseThrow().schemaKey()).isEqualTo("k1");
+
+            request.close();
+            assertThat(flip.get(30, TimeUnit.SECONDS).toKey()).isEqualTo("k2");
+            try (SchemaKeySource.KeyHold next = keys.hold("shop").get(30, TimeUnit.SECONDS)) {
+                assertThat(next.key()).hasValue("k2");
+            }
+        } finally {
+            flipper.shutdownNow();
+        }
+    }
+
+    /** PostgreSQL lists a lock wait in pg_locks; MariaDB shows the flip's locking read still running (own threads need no privilege). */
+    private static boolean flipWaitsOnALock(TestDatabase db) {
+        String sql = db.engine().equals("postgres") ? "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE 'SELECT schema_key FROM%'";
+        try {
+            return ((Number) db.queryValue(sql)).longValue() > 0;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private SchemaKeyStore store(TestDatabase db, SchemaKeyTables tables) {

@@ -55,19 +55,52 @@ final class InstanceHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     instance.id() + " has no release installed\n"), release, Optional.empty()));
             return;
         }
-        Optional<String> dbKey = dbKeys.keyFor(instance.app());
         Optional<String> codeKey = release.get().schemaKey();
-        if (dbKey.isPresent() && codeKey.isPresent() && !dbKey.equals(codeKey)) {
-            forwardToMatchingPeer(ctx, keepAlive, request, release, dbKey.get());
+        if (codeKey.isEmpty()) {
+            // Code that does not check the key (the pull workers) serves without asking the database.
+            Optional<String> dbKey = dbKeys.keyFor(instance.app());
+            serve(ctx, keepAlive, uri, release, dbKey, SchemaKeySource.KeyHold.unheld(dbKey));
             return;
         }
+        // The work runs under the database's key, held until it is done (a flip waits for it): a node never
+        // serves with a key the database no longer has. The request outlives this call, so it is retained.
+        request.retain();
+        dbKeys.hold(instance.app()).whenComplete((hold, failure) -> {
+            try {
+                if (failure != null) {
+                    LOG.debug("{}: no schema key", instance, failure);
+                    HttpRelay.respond(ctx, keepAlive, withIdentity(HttpRelay.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            instance.id() + " could not read the database's schema key\n"), release, Optional.empty()));
+                    return;
+                }
+                Optional<String> dbKey = hold.key();
+                if (dbKey.isPresent() && !dbKey.equals(codeKey)) {
+                    hold.close();
+                    forwardToMatchingPeer(ctx, keepAlive, request, release, dbKey.get());
+                    return;
+                }
+                serve(ctx, keepAlive, uri, release, dbKey, hold);
+            } finally {
+                request.release();
+            }
+        });
+    }
+
+    /** Answers with this node's release; the key hold ends once the answer is written. */
+    private void serve(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder uri, Optional<Release> release,
+                       Optional<String> dbKey, SchemaKeySource.KeyHold hold) {
         FullHttpResponse ok = withIdentity(HttpRelay.text(HttpResponseStatus.OK,
                 instance.id() + " " + release.get().version() + "\n"), release, dbKey);
         long delayMs = delayMs(uri);
         if (delayMs > 0) {
-            ctx.executor().schedule(() -> HttpRelay.respond(ctx, keepAlive, ok), delayMs, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(() -> {
+                HttpRelay.respond(ctx, keepAlive, ok);
+                // Ending the hold is a database round trip: not on the event loop.
+                io.scheduler().execute(hold::close);
+            }, delayMs, TimeUnit.MILLISECONDS);
         } else {
             HttpRelay.respond(ctx, keepAlive, ok);
+            hold.close();
         }
     }
 

@@ -2,6 +2,7 @@ package io.fleetdeploy.sandbox.runtime;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -11,7 +12,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
@@ -25,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * also re-read every poll interval, the fallback for changes made without NOTIFY. A missing table reads
  * as no keys. When the database cannot be reached the last keys read stay in force and the source
  * reconnects after the poll interval. One daemon thread per source.
+ *
+ * <p>{@link #hold} is what an app node does its work under: a transaction that reads the app's key row
+ * {@code FOR SHARE} (MariaDB/MySQL: {@code LOCK IN SHARE MODE}) and stays open until the work is done.
+ * A flip locks that row {@code FOR UPDATE}, so it cannot commit while a request that read the old key
+ * is still being served, and a request that starts after it reads the new key: no skew, by construction.
  */
 public final class JdbcSchemaKeySource implements SchemaKeySource, AutoCloseable {
     public static final String CHANNEL = "fleet_schema_key";
@@ -32,6 +44,8 @@ public final class JdbcSchemaKeySource implements SchemaKeySource, AutoCloseable
     private static final Duration FIRST_READ_WAIT = Duration.ofSeconds(10);
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
     private static final Logger LOG = LoggerFactory.getLogger(JdbcSchemaKeySource.class);
+    /** Threads that open holds (a JDBC round trip each), off the servers' event loops. */
+    private static final int HOLD_THREADS = 4;
 
     private final String jdbcUrl;
     private final Properties credentials = new Properties();
@@ -42,6 +56,8 @@ public final class JdbcSchemaKeySource implements SchemaKeySource, AutoCloseable
     private volatile Map<String, String> keys = Map.of();
     private volatile boolean closed;
     private volatile Connection connection;
+    private final BlockingQueue<Connection> idleHoldConnections = new LinkedBlockingQueue<>();
+    private final ExecutorService holdThreads = Executors.newFixedThreadPool(HOLD_THREADS, RuntimeIo.daemonThreads("schema-key-hold"));
 
     public JdbcSchemaKeySource(String jdbcUrl, String user, String password, String table) {
         this(jdbcUrl, user, password, table, DEFAULT_POLL_INTERVAL);
@@ -84,6 +100,79 @@ public final class JdbcSchemaKeySource implements SchemaKeySource, AutoCloseable
     @Override
     public Optional<String> keyFor(String app) {
         return Optional.ofNullable(keys.get(app));
+    }
+
+    @Override
+    public CompletableFuture<KeyHold> hold(String app) {
+        return CompletableFuture.supplyAsync(() -> openHold(app), holdThreads);
+    }
+
+    private KeyHold openHold(String app) {
+        Connection c = idleHoldConnections.poll();
+        try {
+            if (c == null) {
+                c = DriverManager.getConnection(jdbcUrl, credentials);
+                c.setAutoCommit(false);
+            }
+            Optional<String> key = readShared(c, app);
+            Connection held = c;
+            return new KeyHold() {
+                @Override
+                public Optional<String> key() {
+                    return key;
+                }
+
+                @Override
+                public void close() {
+                    release(held);
+                }
+            };
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw new CompletionException("could not read the schema key of " + app + " from table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<String> readShared(Connection c, String app) throws SQLException {
+        String product = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+        String shared = product.contains("mariadb") || product.contains("mysql") ? " LOCK IN SHARE MODE" : " FOR SHARE";
+        try (PreparedStatement select = c.prepareStatement("SELECT schema_key FROM " + table + " WHERE app = ?" + shared)) {
+            select.setString(1, app);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? Optional.ofNullable(row.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            if (!isMissingTable(e)) {
+                throw e;
+            }
+            // No table yet: no key, nothing to hold (a flip creates the table first).
+            c.rollback();
+            return Optional.empty();
+        }
+    }
+
+    /** Ends the hold's transaction (letting a waiting flip commit) and keeps the connection for the next hold. */
+    private void release(Connection c) {
+        try {
+            c.commit();
+            if (closed) {
+                c.close();
+            } else {
+                idleHoldConnections.add(c);
+            }
+        } catch (SQLException e) {
+            closeQuietly(c);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // a broken connection: dropped either way
+            }
+        }
     }
 
     /** Every app's key as last read. */
@@ -159,6 +248,10 @@ public final class JdbcSchemaKeySource implements SchemaKeySource, AutoCloseable
     @Override
     public void close() {
         closed = true;
+        holdThreads.shutdownNow();
+        for (Connection idle; (idle = idleHoldConnections.poll()) != null; ) {
+            closeQuietly(idle);
+        }
         reader.interrupt();
         Connection c = connection;
         if (c != null) {

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,31 @@ class JdbcSchemaKeySourceTest {
                     "NOTIFY fleet_schema_key, 'shop k2'");
             Await.until("the NOTIFY of k2 reaches the source (polls only every 5 minutes)", WAIT,
                     () -> source.keyFor("shop").equals(java.util.Optional.of("k2")));
+        } finally {
+            sql("DROP TABLE fleet_schema_key");
+        }
+    }
+
+    @Test
+    void aFlipCannotCommitWhileARequestHoldsTheKeyItReadAndTheNextRequestReadsTheNewKey() throws Exception {
+        sql("CREATE TABLE fleet_schema_key (app text PRIMARY KEY, schema_key text NOT NULL)",
+                "INSERT INTO fleet_schema_key VALUES ('shop', 'k1')");
+        try (JdbcSchemaKeySource source = new JdbcSchemaKeySource(jdbcUrl, "postgres", "", "fleet_schema_key", Duration.ofMinutes(5))) {
+            SchemaKeySource.KeyHold request = source.hold("shop").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(request.key()).hasValue("k1");
+            // The flip's row lock waits for the request; the database's lock_timeout bounds the wait and fails it.
+            assertThatThrownBy(() -> transaction("SET LOCAL lock_timeout = '300ms'",
+                    "UPDATE fleet_schema_key SET schema_key = 'k2' WHERE app = 'shop'"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("lock timeout");
+            request.close();
+
+            transaction("SET LOCAL lock_timeout = '10s'", "UPDATE fleet_schema_key SET schema_key = 'k2' WHERE app = 'shop'");
+            try (SchemaKeySource.KeyHold next = source.hold("shop").get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                assertThat(next.key()).as("read from the database, not from the NOTIFY-fed memory").hasValue("k2");
+            }
+            try (SchemaKeySource.KeyHold noKeyYet = source.hold("billing").get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                assertThat(noKeyYet.key()).isEmpty();
+            }
         } finally {
             sql("DROP TABLE fleet_schema_key");
         }

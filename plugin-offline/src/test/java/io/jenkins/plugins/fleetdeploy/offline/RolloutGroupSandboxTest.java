@@ -54,7 +54,7 @@ class RolloutGroupSandboxTest {
     private static final String SECRET_KEY = "pluginSandboxRolloutSecret0000000000001";
     private static final String HEALTH = "\"healthCheck\": {\"intervalMillis\": 200, \"timeoutMillis\": 150,"
             + " \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": 300";
-    private static final List<String> GROUPS = List.of("happy", "stopped", "restarted", "stopresumed");
+    private static final List<String> GROUPS = List.of("happy", "stopped", "restarted", "stopresumed", "canary");
     private static final int SIZE = 2;
 
     @TempDir
@@ -277,6 +277,21 @@ class RolloutGroupSandboxTest {
 
     private long ssmListCalls() {
         return sandbox.counters().get("ssm.ListCommandInvocations");
+    }
+
+    @Test
+    void aCanaryOfOneInstanceThenTheRestAsExamplesPushJenkinsfileDoes() throws Exception {
+        BuildResult build = jenkins().run(withFleet(
+                "  def canary = rolloutGroup group: 'canary', version: '2.0', strategy: 'push', instanceCount: 1, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"canary ${canary.status}\"\n"
+                + "  def rest = rolloutGroup group: 'canary', version: '2.0', strategy: 'push', minHealthyPercent: 50, pollSeconds: 1, timeoutMinutes: 2\n"
+                + "  echo \"rest ${rest.status}\"\n"));
+
+        assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
+        assertThat(build.log()).contains("1 of " + SIZE + " instances (channel canary stays at 1.0)", "canary SUCCEEDED",
+                "already on 2.0", "rest SUCCEEDED");
+        assertThat(servingVersion("canary", "2.0")).isTrue();
+        assertNothingLeftBehind("canary");
     }
 
     private void assertNothingLeftBehind(String name) {

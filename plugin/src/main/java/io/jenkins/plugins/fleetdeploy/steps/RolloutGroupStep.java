@@ -9,6 +9,7 @@ import io.fleetdeploy.core.fleet.RolloutRequest;
 import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.OperationRunner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import org.jenkinsci.Symbol;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -19,7 +20,7 @@ import org.kohsuke.stapler.QueryParameter;
 
 /**
  * {@code rolloutGroup group: 'shop-web', version: '1.4.2', strategy: 'push'}: puts a published release
- * on a group, in place in health-gated batches (push), by moving the group's channel pointer and
+ * on a group (or, push, on part of it: {@code instanceCount}, {@code instanceIds}), in place in health-gated batches (push), by moving the group's channel pointer and
  * waiting for the instances to converge (pull), or on new capacity (replace). Failure or abort
  * puts back everything it changed.
  */
@@ -39,6 +40,8 @@ public final class RolloutGroupStep extends FleetOperationStep {
     private Integer capacity;
     private String matchGroup;
     private Integer commandTimeoutMinutes;
+    private Integer instanceCount;
+    private List<String> instanceIds;
 
     @DataBoundConstructor
     public RolloutGroupStep(String group, String version) {
@@ -57,7 +60,7 @@ public final class RolloutGroupStep extends FleetOperationStep {
         return new RolloutRequest(group, version, chosen, channel, batchSize, batchPercent, minHealthyPercent, canary,
                 pauseSeconds == null ? null : Duration.ofSeconds(pauseSeconds), healthyChecks, timeout(), failureMode(),
                 convergePercent, capacity, matchGroup,
-                commandTimeoutMinutes == null ? null : Duration.ofMinutes(commandTimeoutMinutes)).checked();
+                commandTimeoutMinutes == null ? null : Duration.ofMinutes(commandTimeoutMinutes), instanceCount, instanceIds).checked();
     }
 
     @Override
@@ -207,6 +210,24 @@ public final class RolloutGroupStep extends FleetOperationStep {
     @DataBoundSetter
     public void setCommandTimeoutMinutes(Integer commandTimeoutMinutes) {
         this.commandTimeoutMinutes = commandTimeoutMinutes;
+    }
+
+    public Integer getInstanceCount() {
+        return instanceCount;
+    }
+
+    @DataBoundSetter
+    public void setInstanceCount(Integer instanceCount) {
+        this.instanceCount = instanceCount;
+    }
+
+    public List<String> getInstanceIds() {
+        return instanceIds;
+    }
+
+    @DataBoundSetter
+    public void setInstanceIds(List<String> instanceIds) {
+        this.instanceIds = instanceIds;
     }
 
     @Extension

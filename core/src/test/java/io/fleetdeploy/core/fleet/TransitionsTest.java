@@ -116,15 +116,23 @@ class TransitionsTest {
         assertThat(prepared.actions()).first().isEqualTo(new FleetChange.MoveChannel("web", "1.0", "2.0", "web"));
 
         Map<String, String> four = Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService", "i-4", "InService");
-        FleetObservation half = withVersions(seen(four, Map.of(), "1.0", null), Map.of("i-1", "2.0", "i-2", "2.0"));
+        Map<String, String> allHealthy = Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy", "i-4", "healthy");
+        FleetObservation half = withVersions(seen(four, allHealthy, "1.0", null), Map.of("i-1", "2.0", "i-2", "2.0"));
         Transition<PullRollout.State> waiting = pull.next(prepared.state(), half, T0.plusSeconds(5));
-        assertThat(waiting.progress()).isEqualTo("converged 2/4 on 2.0");
+        assertThat(waiting.progress()).isEqualTo("converged 2/4 healthy on 2.0");
         assertThat(pull.next(waiting.state(), half, T0.plusSeconds(10)).progress()).isNull(); // one line per change, not per poll
         Transition<PullRollout.State> timedOut = pull.next(waiting.state(), half, T0.plus(Duration.ofMinutes(2)));
-        assertThat(timedOut.failure()).contains("only 2 of 4", "Stragglers: i-3: InService, reports 1.0 installed");
+        assertThat(timedOut.failure()).contains("only 2 of 4", "Stragglers: i-3: InService, target healthy, reports 1.0 installed");
 
+        // Reporting the version is not enough: the target must be healthy too, healthyChecks (2) times in a row.
         FleetObservation threeQuarters = withVersions(half, Map.of("i-3", "2.0"));
-        assertThat(pull.next(waiting.state(), threeQuarters, T0.plusSeconds(15)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
+        FleetObservation threeQuartersOneUnhealthy = new FleetObservation(threeQuarters.group(),
+                Map.of("i-1", List.of(new TargetState("healthy", null)), "i-2", List.of(new TargetState("healthy", null)),
+                        "i-3", List.of(new TargetState("unhealthy", "Target.FailedHealthChecks"))), threeQuarters.statuses(), Optional.empty());
+        assertThat(pull.next(waiting.state(), threeQuartersOneUnhealthy, T0.plusSeconds(15)).state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        Transition<PullRollout.State> firstCheck = pull.next(waiting.state(), threeQuarters, T0.plusSeconds(15));
+        assertThat(firstCheck.state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        assertThat(pull.next(firstCheck.state(), threeQuarters, T0.plusSeconds(16)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -119,8 +120,9 @@ public final class FleetEffects implements Effects {
             if (view.isEmpty()) {
                 return;
             }
-            stragglers = view.get().inServiceIds().stream()
-                    .filter(id -> statuses.status(group, id).map(s -> !s.runs(version)).orElse(true)).toList();
+            List<String> inService = view.get().inServiceIds();
+            Map<String, InstanceStatus> reported = statuses.statuses(group, inService);
+            stragglers = inService.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(version)).toList();
             if (stragglers.isEmpty()) {
                 progress.info("group " + group + " is back on " + version);
                 return;

@@ -19,52 +19,26 @@ import io.fleetdeploy.core.testing.SandboxFleet;
 import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Pull rollouts in the sandbox: each instance's agent polls the channel pointer on a timer (as the
  * systemd timer of a pull fleet does); the engine moves the pointer and waits for the group. One
  * group per test; after each, nothing we changed is left behind.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PullSandboxTest {
 
     private static final long POLL_MILLIS = 300;
     /** An agent timer far longer than any test: its instances never pick the new pointer up in time. */
     private static final long SLOW_POLL_MILLIS = 600_000;
 
-    private SandboxFleet sandbox;
-    private SandboxFleet.Snapshot before;
+    @RegisterExtension
+    static final SandboxFleet SANDBOX = new SandboxFleet("PullSandboxTest", List.of(new GroupSpec("pull-happy", 2, POLL_MILLIS),
+            new GroupSpec("pull-bad", 2, POLL_MILLIS), new GroupSpec("pull-abort", 2, POLL_MILLIS),
+            new GroupSpec("pull-twice", 2, POLL_MILLIS), new GroupSpec("pull-slow", 2, SLOW_POLL_MILLIS)));
+
     private final RecordingProgress progress = new RecordingProgress();
-
-    @BeforeAll
-    void start() throws Exception {
-        sandbox = SandboxFleet.start("PullSandboxTest", List.of(new GroupSpec("pull-happy", 2, POLL_MILLIS),
-                new GroupSpec("pull-bad", 2, POLL_MILLIS), new GroupSpec("pull-abort", 2, POLL_MILLIS),
-                new GroupSpec("pull-twice", 2, POLL_MILLIS), new GroupSpec("pull-slow", 2, SLOW_POLL_MILLIS)));
-    }
-
-    @AfterAll
-    void stop() {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
-
-    @BeforeEach
-    void remember() {
-        before = sandbox.snapshot();
-    }
-
-    @AfterEach
-    void nothingLeftBehind() {
-        sandbox.assertNothingLeftBehind(before);
-    }
 
     private static RolloutRequest pull(String group, String version, Duration timeout) {
         return new RolloutRequest(group, version, RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2, timeout,
@@ -72,7 +46,7 @@ class PullSandboxTest {
     }
 
     private OperationRecord run(String holder, RolloutRequest request, AbortSignal abort, ProgressListener listener) {
-        try (AwsFleet fleet = sandbox.fleet(holder, listener)) {
+        try (AwsFleet fleet = SANDBOX.fleet(holder, listener)) {
             return fleet.operations().rollout(request, abort);
         }
     }
@@ -82,21 +56,21 @@ class PullSandboxTest {
         OperationRecord done = run("ci#pull-happy", pull("pull-happy", NEW, Duration.ofMinutes(2)), new AbortSignal(), progress);
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
-        assertThat(sandbox.channelVersion("pull-happy")).isEqualTo(NEW);
-        assertThat(sandbox.servingVersion("pull-happy", NEW, 2)).isTrue();
+        assertThat(SANDBOX.channelVersion("pull-happy")).isEqualTo(NEW);
+        assertThat(SANDBOX.servingVersion("pull-happy", NEW, 2)).isTrue();
         assertThat(progress.lines()).anyMatch(l -> l.contains("converged 2/2 healthy on " + NEW));
     }
 
     @Test
     void aTimeoutNamesTheStragglersAndMovesThePointerBack() {
-        List<String> stragglers = sandbox.inServiceIds("pull-slow");
+        List<String> stragglers = SANDBOX.inServiceIds("pull-slow");
 
         OperationRecord done = run("ci#pull-slow", pull("pull-slow", NEW, Duration.ofSeconds(3)), new AbortSignal(), progress);
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.message()).contains("only 0 of 2", "Stragglers: " + stragglers.get(0) + ": InService", stragglers.get(1) + ": InService");
-        assertThat(sandbox.channelVersion("pull-slow")).isEqualTo(OLD);
-        assertThat(sandbox.servingVersion("pull-slow", OLD, 2)).isTrue();
+        assertThat(SANDBOX.channelVersion("pull-slow")).isEqualTo(OLD);
+        assertThat(SANDBOX.servingVersion("pull-slow", OLD, 2)).isTrue();
     }
 
     @Test
@@ -105,8 +79,8 @@ class PullSandboxTest {
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.message()).contains("serve healthy on " + UNHEALTHY);
-        assertThat(sandbox.channelVersion("pull-bad")).isEqualTo(OLD);
-        Await.until("group pull-bad serves " + OLD + " again", Duration.ofMinutes(1), () -> sandbox.servingVersion("pull-bad", OLD, 2));
+        assertThat(SANDBOX.channelVersion("pull-bad")).isEqualTo(OLD);
+        Await.until("group pull-bad serves " + OLD + " again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("pull-bad", OLD, 2));
     }
 
     @Test
@@ -120,21 +94,21 @@ class PullSandboxTest {
         });
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
-        assertThat(sandbox.channelVersion("pull-abort")).isEqualTo(OLD);
-        Await.until("group pull-abort serves " + OLD + " again", Duration.ofMinutes(1), () -> sandbox.servingVersion("pull-abort", OLD, 2));
+        assertThat(SANDBOX.channelVersion("pull-abort")).isEqualTo(OLD);
+        Await.until("group pull-abort serves " + OLD + " again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("pull-abort", OLD, 2));
     }
 
     @Test
     void aSecondOperationOnTheGroupIsRefusedNamingTheFirst() {
-        try (AwsFleet first = sandbox.fleet("ci#first", progress); AwsFleet second = sandbox.fleet("ci#second", progress)) {
+        try (AwsFleet first = SANDBOX.fleet("ci#first", progress); AwsFleet second = SANDBOX.fleet("ci#second", progress)) {
             OperationRunner.Session<?, ?> running = first.operations().startRollout(pull("pull-twice", NEW, Duration.ofMinutes(2)), new AbortSignal());
-            String pointer = sandbox.channelVersion("pull-twice");
+            String pointer = SANDBOX.channelVersion("pull-twice");
             assertThatThrownBy(() -> second.operations().drain(DrainRequest.all("pull-twice"), new AbortSignal()))
                     .isInstanceOf(FleetDeployException.class)
                     .hasMessageContaining("being changed by ci#first (operation " + running.id());
-            assertThat(sandbox.channelVersion("pull-twice")).as("the refused operation changed nothing").isEqualTo(pointer);
+            assertThat(SANDBOX.channelVersion("pull-twice")).as("the refused operation changed nothing").isEqualTo(pointer);
             assertThat(running.runToEnd().status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
         }
-        assertThat(sandbox.servingVersion("pull-twice", NEW, 2)).isTrue();
+        assertThat(SANDBOX.servingVersion("pull-twice", NEW, 2)).isTrue();
     }
 }

@@ -187,6 +187,24 @@ class TransitionsTest {
         assertThat(refused.failure()).contains("no healthy target", "i-9 unhealthy (Target.Timeout)");
     }
 
+    @Test
+    void theBakeGateFailsWhenTheNewGroupLostAHealthyTargetSinceTheStart() {
+        SwitchTraffic sw = new SwitchTraffic(null);
+        SwitchRequest r = new SwitchRequest(FakeFleet.LISTENER, "web-green", List.of(50, 100), Duration.ofMinutes(1), true, null, null, null);
+        ForwardConfig blue = ForwardConfig.single(TG);
+        TargetState healthy = new TargetState("healthy", null);
+        Transition<SwitchTraffic.State> prepared = sw.next(SwitchTraffic.State.start(r, FakeFleet.TG_GREEN, "listener-9"),
+                new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-8", healthy, "i-9", healthy)), T0);
+        Transition<SwitchTraffic.State> stepped = sw.next(prepared.state(),
+                new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-8", healthy, "i-9", healthy)), T0);
+        assertThat(stepped.actions()).hasSize(1);
+        // i-9 left the target group without ever being reported unhealthy: one healthy target is not as many as at the start.
+        Transition<SwitchTraffic.State> baking = sw.next(stepped.state(), new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-8", healthy)),
+                T0.plusSeconds(10));
+        assertThat(baking.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(baking.failure()).contains("health gate", "1 healthy, 2 at the start");
+    }
+
     private static FleetObservation withVersions(FleetObservation seen, Map<String, String> versions) {
         Map<String, InstanceStatus> statuses = new HashMap<>(seen.statuses());
         versions.forEach((id, v) -> statuses.put(id, new InstanceStatus(id, "web", "shop", v, null, T0, "installed", null)));

@@ -12,10 +12,16 @@ import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.core.testing.RecordingProgress;
 import io.fleetdeploy.core.testing.SandboxFleet;
 import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,7 +37,8 @@ class DrainSandboxTest {
     @RegisterExtension
     static final SandboxFleet SANDBOX = new SandboxFleet("DrainSandboxTest", List.of(new GroupSpec("drain-count", 3, 0), new GroupSpec("drain-percent", 2, 0),
             new GroupSpec("drain-ids", 2, 0), new GroupSpec("drain-retire", 2, 0),
-            new GroupSpec("drain-abort", 2, 0)));
+            // Targets drain for 5 s, so an abort right after the drain started finds them still EnteringStandby.
+            new GroupSpec("drain-abort", 2, 0, 5000)));
 
     private final RecordingProgress progress = new RecordingProgress();
 
@@ -123,6 +130,12 @@ class DrainSandboxTest {
 
     @Test
     void abortWhileInstancesAreStillEnteringStandbyBringsThemAllBack() {
+        // Slow requests in flight on both targets keep them draining, so the instances stay EnteringStandby
+        // for a few seconds after the drain starts: the abort's undo finds them on their way to Standby.
+        HttpClient http = HttpClient.newHttpClient();
+        URI slow = SANDBOX.listenerUrl("drain-abort").resolve("/?delayMs=3000");
+        List<CompletableFuture<HttpResponse<String>>> inFlight = Stream.generate(() -> http.sendAsync(
+                HttpRequest.newBuilder(slow).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString())).limit(4).toList();
         AbortSignal abort = new AbortSignal();
         OperationRecord done;
         try (AwsFleet fleet = SANDBOX.fleet("me@laptop", line -> {
@@ -135,6 +148,7 @@ class DrainSandboxTest {
         }
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(inFlight).as("the slow requests were served, not cut off").allMatch(r -> r.join().statusCode() == 200);
         assertThat(SANDBOX.group("drain-abort").instances()).as(progress.text()).noneMatch(i -> i.lifecycleStateAsString().contains("Standby"));
         Await.until("both instances of drain-abort serve again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("drain-abort", SandboxFleet.OLD, 2));
     }

@@ -13,6 +13,7 @@ import io.fleetdeploy.core.release.Releases;
 import io.fleetdeploy.core.s3.S3Layout;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -67,8 +68,12 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
     /**
      * @param instances       desired capacity at the start (0: an idle group, e.g. green)
      * @param agentPollMillis the agent's poll timer (pull groups); 0: none
+     * @param deregistrationDelayMillis how long its target group drains a deregistered target
      */
-    public record GroupSpec(String name, int instances, long agentPollMillis) {
+    public record GroupSpec(String name, int instances, long agentPollMillis, long deregistrationDelayMillis) {
+        public GroupSpec(String name, int instances, long agentPollMillis) {
+            this(name, instances, agentPollMillis, 500);
+        }
     }
 
     private final String name;
@@ -141,7 +146,8 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
                     .append(g.name()).append("\", \"minSize\": 0, \"maxSize\": 4, \"desiredCapacity\": 0, \"targetGroups\": [\"").append(g.name())
                     .append("\"]").append(g.agentPollMillis() > 0 ? ", \"agentPollIntervalMillis\": " + g.agentPollMillis() : "").append("}");
             targetGroups.append(comma).append("{\"name\": \"").append(g.name()).append("\", \"healthCheck\": {\"intervalMillis\": 200,"
-                    + " \"timeoutMillis\": 150, \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": 500}");
+                    + " \"timeoutMillis\": 150, \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": ")
+                    .append(g.deregistrationDelayMillis()).append("}");
         }
         String config = "{\"users\": [{\"name\": \"deployer\", \"accessKeyId\": \"" + ACCESS_KEY + "\", \"secretAccessKey\": \"" + SECRET_KEY
                 + "\"}], \"bootDelayMillis\": 100, \"targetGroups\": [" + targetGroups + "], \"groups\": [" + groupJson + "],"
@@ -220,8 +226,17 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
 
     /** The listener created for {@code group}'s target group (the n-th group gets port 80 + n). */
     public String listenerArn(String group) {
-        int port = 80 + groups.stream().map(GroupSpec::name).toList().indexOf(group);
+        int port = listenerPort(group);
         return listeners().stream().filter(l -> l.port() == port).findFirst().orElseThrow().listenerArn();
+    }
+
+    /** Where that listener answers HTTP. */
+    public URI listenerUrl(String group) {
+        return sandbox.listenerUrls().get(APP + ":" + listenerPort(group));
+    }
+
+    private int listenerPort(String group) {
+        return 80 + groups.stream().map(GroupSpec::name).toList().indexOf(group);
     }
 
     public Action listenerAction(String listenerArn) {

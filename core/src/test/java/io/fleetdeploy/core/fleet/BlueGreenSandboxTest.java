@@ -3,6 +3,7 @@ package io.fleetdeploy.core.fleet;
 import static io.fleetdeploy.core.testing.SandboxFleet.NEW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.ProgressListener;
@@ -75,6 +76,9 @@ class BlueGreenSandboxTest {
                 .anyMatch(l -> l.contains("traffic step 3/3: 100% to bg-happy-green"));
         Action action = SANDBOX.listenerAction(SANDBOX.listenerArn("bg-happy-blue"));
         assertThat(SandboxFleet.forwardedTo(action)).containsExactly(SANDBOX.targetGroupArn("bg-happy-green"));
+        // Blue stays in the action at weight 0: moving back is a weight change.
+        assertThat(action.forwardConfig().targetGroups()).extracting(t -> t.targetGroupArn(), t -> t.weight())
+                .containsExactly(tuple(SANDBOX.targetGroupArn("bg-happy-blue"), 0), tuple(SANDBOX.targetGroupArn("bg-happy-green"), 100));
     }
 
     @Test

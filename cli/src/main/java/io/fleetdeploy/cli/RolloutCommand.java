@@ -41,7 +41,7 @@ final class RolloutCommand extends OperationCommand {
     @Option(names = "--pause-between-batches", converter = DurationConverter.class, description = "push: wait between batches.")
     Duration pause;
 
-    @Option(names = "--healthy-checks", description = "push/replace: consecutive healthy observations required (default 2).")
+    @Option(names = "--healthy-checks", description = "push/pull/replace: consecutive healthy observations (target healthy, version reported) required (default 2).")
     Integer healthyChecks;
 
     @Option(names = "--timeout", converter = DurationConverter.class, description = "Bound of every wait (default 10m).")
@@ -50,7 +50,7 @@ final class RolloutCommand extends OperationCommand {
     @Option(names = "--on-failure", defaultValue = "rollback", description = "rollback or halt (default: ${DEFAULT-VALUE}).")
     String onFailure;
 
-    @Option(names = "--converge-percent", description = "pull: share of InService instances that must report the version (default 100).")
+    @Option(names = "--converge-percent", description = "pull: share of InService instances that must serve healthy on the version (default 100).")
     Integer convergePercent;
 
     @Option(names = "--capacity", description = "replace: instances to run.")

@@ -9,9 +9,16 @@ import io.fleetdeploy.core.release.ChannelUpdate;
 import io.fleetdeploy.core.release.Releases;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * What the fleet operations read and write in the release bucket, over S3: published versions and
@@ -24,6 +31,8 @@ public final class S3FleetRecords implements FleetPorts.Releases, FleetPorts.Sta
     private final S3Layout layout;
     private final Releases releases;
     private final String updatedBy;
+    /** Status object key -> what it said at the ETag last read. */
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     public S3FleetRecords(S3Client s3, Releases releases, String updatedBy) {
         this.s3 = s3;
@@ -53,6 +62,39 @@ public final class S3FleetRecords implements FleetPorts.Releases, FleetPorts.Sta
         }
         ChannelUpdate update = ChannelUpdate.of(channel, version, updatedBy, false);
         releases.setChannel(current.map(c -> update.expecting(c.objectEtag())).orElse(update));
+    }
+
+    /**
+     * One LIST of the group's status prefix per call, then a GET only for the objects whose ETag
+     * changed since the last call: a tick over a large group costs one request, not one per instance.
+     */
+    @Override
+    public Map<String, InstanceStatus> statuses(String group, Collection<String> instanceIds) {
+        String root = layout.statusRoot(group);
+        Map<String, InstanceStatus> found = new HashMap<>();
+        Set<String> wanted = new HashSet<>(instanceIds);
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(layout.bucket()).prefix(root)).contents()) {
+            String name = object.key().substring(root.length());
+            if (!name.endsWith(".json") || !wanted.contains(name.substring(0, name.length() - ".json".length()))) {
+                continue;
+            }
+            String id = name.substring(0, name.length() - ".json".length());
+            Cached cached = cache.get(object.key());
+            if (cached == null || !cached.etag().equals(object.eTag())) {
+                Optional<InstanceStatus> read = status(group, id);
+                if (read.isEmpty()) {
+                    continue;
+                }
+                // The ETag from the LIST, not the GET: if the object changed in between, the next tick reads it again.
+                cached = new Cached(object.eTag(), read.get());
+                cache.put(object.key(), cached);
+            }
+            found.put(id, cached.status());
+        }
+        return found;
+    }
+
+    private record Cached(String etag, InstanceStatus status) {
     }
 
     @Override

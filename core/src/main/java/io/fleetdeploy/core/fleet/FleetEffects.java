@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -60,6 +61,9 @@ public final class FleetEffects implements Effects {
                 groups.enterStandby(c.group(), ids);
             }
         } else if (change instanceof FleetChange.ExitStandby c) {
+            // An instance still EnteringStandby (its targets draining) cannot exit yet, and skipping it would
+            // leave it in Standby for good: wait, bounded, until it got there.
+            awaitNotEnteringStandby(c.group(), c.instanceIds());
             List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
             if (!ids.isEmpty()) {
                 groups.exitStandby(c.group(), ids);
@@ -82,6 +86,29 @@ public final class FleetEffects implements Effects {
             List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat"));
             if (!ids.isEmpty()) {
                 commands.install(c.group(), ids, c.version(), c.timeout() != null ? c.timeout() : commandTimeout);
+            }
+        }
+    }
+
+    private void awaitNotEnteringStandby(String group, List<String> ids) {
+        Instant giveUp = clock.instant().plus(undoWait);
+        while (true) {
+            List<String> entering = only(group, ids, i -> "EnteringStandby".equals(i.lifecycleState()));
+            if (entering.isEmpty()) {
+                return;
+            }
+            if (!clock.instant().isBefore(giveUp)) {
+                throw new FleetDeployException("Instances " + String.join(", ", entering) + " of group " + group + " are still EnteringStandby after "
+                        + undoWait + ", so they could not be taken out of Standby.", "They stay on their way to Standby.",
+                        "Once they are in Standby, run `aws autoscaling exit-standby --auto-scaling-group-name " + group + " --instance-ids "
+                        + String.join(" ", entering) + "`.");
+            }
+            try {
+                sleeper.sleep(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for " + String.join(", ", entering) + " to reach Standby.",
+                        "They stay on their way to Standby.", "Exit Standby for them once they are in Standby.", e);
             }
         }
     }
@@ -119,8 +146,9 @@ public final class FleetEffects implements Effects {
             if (view.isEmpty()) {
                 return;
             }
-            stragglers = view.get().inServiceIds().stream()
-                    .filter(id -> statuses.status(group, id).map(s -> !s.runs(version)).orElse(true)).toList();
+            List<String> inService = view.get().inServiceIds();
+            Map<String, InstanceStatus> reported = statuses.statuses(group, inService);
+            stragglers = inService.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(version)).toList();
             if (stragglers.isEmpty()) {
                 progress.info("group " + group + " is back on " + version);
                 return;

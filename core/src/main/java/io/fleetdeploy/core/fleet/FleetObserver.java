@@ -35,11 +35,8 @@ public final class FleetObserver {
                 traffic.targetHealth(arn).forEach((id, state) -> targets.computeIfAbsent(id, k -> new ArrayList<>()).add(state));
             }
         });
-        Map<String, InstanceStatus> reported = new HashMap<>();
         Collection<String> ids = statusOf != null ? statusOf : view.map(GroupView::inServiceIds).orElse(List.of());
-        for (String id : ids) {
-            statuses.status(group, id).ifPresent(s -> reported.put(id, s));
-        }
+        Map<String, InstanceStatus> reported = ids.isEmpty() ? Map.of() : statuses.statuses(group, ids);
         Optional<String> pointer = channel == null ? Optional.empty() : releases.channelVersion(channel);
         return new FleetObservation(view, targets, reported, pointer);
     }

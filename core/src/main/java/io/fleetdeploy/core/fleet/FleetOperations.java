@@ -151,7 +151,7 @@ public final class FleetOperations implements OperationCatalog {
                     "Roll out to the group behind it and wait until its targets are healthy; traffic was not moved.");
         }
         String lock = r.lockGroup() != null ? r.lockGroup() : "listener-" + r.listenerOrRuleArn().substring(r.listenerOrRuleArn().lastIndexOf('/') + 1);
-        if (current.targets().size() == 1 && current.targets().get(0).targetGroupArn().equals(arn)) {
+        if (current.allTo(arn)) {
             throw FleetDeployException.invalidInput("All traffic of " + r.listenerOrRuleArn() + " already goes to " + ForwardConfig.shortName(arn) + ".",
                     "Nothing to switch.");
         }

@@ -1,6 +1,8 @@
 package io.fleetdeploy.core.fleet;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,5 +70,14 @@ public final class FleetPorts {
 
     public interface Statuses {
         Optional<InstanceStatus> status(String group, String instanceId);
+
+        /** What the agents of these instances reported (instances without a status are left out), read as cheaply as the store allows. */
+        default Map<String, InstanceStatus> statuses(String group, Collection<String> instanceIds) {
+            Map<String, InstanceStatus> found = new HashMap<>();
+            for (String id : instanceIds) {
+                status(group, id).ifPresent(s -> found.put(id, s));
+            }
+            return found;
+        }
     }
 }

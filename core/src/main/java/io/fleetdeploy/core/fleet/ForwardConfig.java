@@ -18,13 +18,23 @@ public record ForwardConfig(List<WeightedTarget> targets, boolean singleTarget, 
     public record WeightedTarget(String targetGroupArn, int weight) {
     }
 
+    /** True when every request goes to {@code targetGroupArn} (the other target groups have weight 0). */
+    public boolean allTo(String targetGroupArn) {
+        return targets.stream().allMatch(t -> t.targetGroupArn().equals(targetGroupArn) || t.weight() == 0)
+                && targets.stream().anyMatch(t -> t.targetGroupArn().equals(targetGroupArn) && t.weight() > 0);
+    }
+
     public static ForwardConfig single(String targetGroupArn) {
         return new ForwardConfig(List.of(new WeightedTarget(targetGroupArn, 1)), true, null, null);
     }
 
-    /** Sends {@code percentToNew} percent to {@code to} and the rest to {@code from}; the stickiness is kept. */
+    /**
+     * Sends {@code percentToNew} percent to {@code to} and the rest to {@code from}; the stickiness is kept.
+     * At 100 the old group stays in the action at weight 0 (no traffic), so the action keeps its shape
+     * and moving back is a weight change, restored exactly.
+     */
     public ForwardConfig weighted(String from, String to, int percentToNew) {
-        if (percentToNew >= 100) {
+        if (from.equals(to)) {
             return new ForwardConfig(List.of(new WeightedTarget(to, 1)), true, stickinessEnabled, stickinessSeconds);
         }
         return new ForwardConfig(List.of(new WeightedTarget(from, 100 - percentToNew), new WeightedTarget(to, percentToNew)),

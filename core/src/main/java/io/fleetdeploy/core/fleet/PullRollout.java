@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * rolloutGroup pull: move the channel pointer (compare-and-set) and wait until convergePercent of
- * the InService instances report the version; stragglers are named. Undo moves the pointer back
+ * the InService instances serve healthy and report the version, healthyChecks times in a row;
+ * stragglers are named. Undo moves the pointer back
  * and waits for the instances to report the previous version again.
  */
 public final class PullRollout implements OperationDefinition<PullRollout.State, FleetObservation> {
@@ -18,15 +19,18 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
 
     public enum Phase { PREPARE, CONVERGE, FINISH }
 
-    /** @param converged how many InService instances reported the version at the last line printed */
+    /**
+     * @param converged     how many InService instances served healthy on the version at the last line printed
+     * @param healthyStreak consecutive observations in which enough instances served healthy on the version
+     */
     public record State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
-                        Instant waitSince, int converged, int total) {
+                        Instant waitSince, int converged, int total, int healthyStreak) {
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
         }
 
         public static State start(RolloutRequest request) {
-            return new State(request, null, List.of(), Phase.PREPARE, null, 0, 0);
+            return new State(request, null, List.of(), Phase.PREPARE, null, 0, 0, 0);
         }
     }
 
@@ -75,7 +79,7 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 if (!suspend.isEmpty()) {
                     actions.add(new FleetChange.SuspendProcesses(r.group(), suspend));
                 }
-                return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, 0, group.inServiceIds().size()),
+                return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, -1, group.inServiceIds().size(), 0),
                         "pull " + r.version() + " on group " + r.group() + " (channel " + r.channel() + ", was "
                                 + (previous == null ? "unset" : previous) + "): waiting for " + r.convergePercent() + "% of "
                                 + group.inServiceIds().size() + " InService instances", actions);
@@ -88,24 +92,32 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                     return Transition.fail(s, "the agent failed to install " + r.version() + ": "
                             + PushRollout.describeAll(seen, failed));
                 }
-                List<String> stragglers = inService.stream().filter(id -> !seen.runs(id, r.version())).toList();
+                // The same gate as push: an instance counts once its target is healthy AND its agent reports the
+                // version, and only after healthyChecks observations in a row; a release that installs but fails its
+                // health check never converges, so the pull fails and the pointer moves back.
+                List<String> stragglers = inService.stream().filter(id -> !seen.servesHealthy(id) || !seen.runs(id, r.version())).toList();
                 int converged = inService.size() - stragglers.size();
                 boolean enough = inService.isEmpty() || converged * 100 >= r.convergePercent() * inService.size();
-                State next = new State(r, s.previousVersion(), s.suspendedByUs(), enough ? Phase.FINISH : Phase.CONVERGE,
-                        s.waitSince(), converged, inService.size());
+                int streak = enough ? s.healthyStreak() + 1 : 0;
+                boolean done = streak >= r.healthyChecks();
+                State next = new State(r, s.previousVersion(), s.suspendedByUs(), done ? Phase.FINISH : Phase.CONVERGE,
+                        s.waitSince(), converged, inService.size(), streak);
                 String line = converged != s.converged() || inService.size() != s.total()
-                        ? "converged " + converged + "/" + inService.size() + " on " + r.version() : null;
-                if (enough) {
-                    String summary = "converged " + converged + "/" + inService.size() + " on " + r.version()
+                        ? "converged " + converged + "/" + inService.size() + " healthy on " + r.version() : null;
+                if (done) {
+                    String summary = "converged " + converged + "/" + inService.size() + " healthy on " + r.version()
                             + (stragglers.isEmpty() ? "" : "; stragglers: " + String.join(", ", stragglers));
                     return Transition.act(next, summary);
                 }
+                if (enough) {
+                    return Transition.waitFor(next, line, "healthy check " + streak + "/" + r.healthyChecks() + " on " + r.version());
+                }
                 if (!now.isBefore(s.waitSince().plus(r.timeout()))) {
-                    return Transition.fail(next, "only " + converged + " of " + inService.size() + " InService instances report "
+                    return Transition.fail(next, "only " + converged + " of " + inService.size() + " InService instances serve healthy on "
                             + r.version() + " after " + r.timeout() + " (" + r.convergePercent() + "% needed). Stragglers: "
                             + PushRollout.describeAll(seen, stragglers));
                 }
-                return Transition.waitFor(next, line, converged + "/" + inService.size() + " report " + r.version()
+                return Transition.waitFor(next, line, converged + "/" + inService.size() + " healthy on " + r.version()
                         + "; waiting for " + String.join(", ", stragglers.subList(0, Math.min(5, stragglers.size())))
                         + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : ""));
             }

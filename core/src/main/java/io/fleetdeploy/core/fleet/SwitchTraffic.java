@@ -21,15 +21,16 @@ public final class SwitchTraffic implements OperationDefinition<SwitchTraffic.St
      * @param targetGroupArn the resolved new target group
      * @param original       the forward action as found before the first step
      * @param from           the target group traffic is moved away from
+     * @param healthyAtStart healthy targets of the new group before the first step; the health gate fails below it
      */
     public record State(SwitchRequest request, String targetGroupArn, String lockGroup, ForwardConfig original, String from,
-                        int step, Phase phase, Instant waitSince) {
+                        int step, Phase phase, Instant waitSince, int healthyAtStart) {
         public static State start(SwitchRequest request, String targetGroupArn, String lockGroup) {
-            return new State(request, targetGroupArn, lockGroup, null, null, 0, Phase.PREPARE, null);
+            return new State(request, targetGroupArn, lockGroup, null, null, 0, Phase.PREPARE, null, 0);
         }
 
         State at(int newStep, Phase newPhase, Instant since) {
-            return new State(request, targetGroupArn, lockGroup, original, from, newStep, newPhase, since);
+            return new State(request, targetGroupArn, lockGroup, original, from, newStep, newPhase, since, healthyAtStart);
         }
     }
 
@@ -81,7 +82,7 @@ public final class SwitchTraffic implements OperationDefinition<SwitchTraffic.St
             case PREPARE: {
                 String from = current.targets().stream().filter(t -> !t.targetGroupArn().equals(s.targetGroupArn()))
                         .map(ForwardConfig.WeightedTarget::targetGroupArn).findFirst().orElse(s.targetGroupArn());
-                State next = new State(r, s.targetGroupArn(), s.lockGroup(), current, from, 0, Phase.STEP, now);
+                State next = new State(r, s.targetGroupArn(), s.lockGroup(), current, from, 0, Phase.STEP, now, (int) seen.healthy());
                 return Transition.act(next, "switch traffic of " + r.listenerOrRuleArn() + " from " + ForwardConfig.shortName(from)
                         + " to " + to + " in steps " + r.steps());
             }
@@ -95,8 +96,11 @@ public final class SwitchTraffic implements OperationDefinition<SwitchTraffic.St
                         + percent + "% to " + to, new FleetChange.SetForward(r.listenerOrRuleArn(), current, wanted));
             }
             case BAKE: {
-                if (r.healthGate() && (seen.healthy() == 0 || seen.unhealthy() > 0)) {
-                    return Transition.fail(s, "health gate: target group " + to + " is not healthy during the bake (" + describe(seen) + ").");
+                // A target that left the group or stopped answering is as bad as one reported unhealthy: the gate
+                // wants at least as many healthy targets as the new group had before the first step.
+                if (r.healthGate() && (seen.healthy() == 0 || seen.unhealthy() > 0 || seen.healthy() < s.healthyAtStart())) {
+                    return Transition.fail(s, "health gate: target group " + to + " is not healthy during the bake ("
+                            + seen.healthy() + " healthy, " + s.healthyAtStart() + " at the start: " + describe(seen) + ").");
                 }
                 if (now.isBefore(s.waitSince().plus(r.bakeTime()))) {
                     return Transition.waitFor(s, "bake at " + r.steps().get(s.step()) + "% until " + s.waitSince().plus(r.bakeTime()));

@@ -341,7 +341,10 @@ class FleetOperationsTest {
         OperationRecord done = operations("ci#9").switchTraffic(new SwitchRequest(FakeFleet.LISTENER, "web-green", null, null, true,
                 null, null, null), new AbortSignal());
         assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
-        assertThat(fleet.listener).isEqualTo(ForwardConfig.single(FakeFleet.TG_GREEN));
+        // The old group stays in the action at weight 0, so undoing the switch is a weight change restored exactly.
+        assertThat(fleet.listener.allTo(FakeFleet.TG_GREEN)).as(fleet.listener.toString()).isTrue();
+        assertThat(fleet.listener.targets()).containsExactly(new ForwardConfig.WeightedTarget(FakeFleet.TG, 0),
+                new ForwardConfig.WeightedTarget(FakeFleet.TG_GREEN, 100));
     }
 
     @Test

@@ -138,15 +138,23 @@ class TransitionsTest {
         assertThat(prepared.actions()).first().isEqualTo(new FleetChange.MoveChannel("web", "1.0", "2.0", "web"));
 
         Map<String, String> four = Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService", "i-4", "InService");
-        FleetObservation half = withVersions(seen(four, Map.of(), "1.0", null), Map.of("i-1", "2.0", "i-2", "2.0"));
+        Map<String, String> allHealthy = Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy", "i-4", "healthy");
+        FleetObservation half = withVersions(seen(four, allHealthy, "1.0", null), Map.of("i-1", "2.0", "i-2", "2.0"));
         Transition<PullRollout.State> waiting = pull.next(prepared.state(), half, T0.plusSeconds(5));
-        assertThat(waiting.progress()).isEqualTo("converged 2/4 on 2.0");
+        assertThat(waiting.progress()).isEqualTo("converged 2/4 healthy on 2.0");
         assertThat(pull.next(waiting.state(), half, T0.plusSeconds(10)).progress()).isNull(); // one line per change, not per poll
         Transition<PullRollout.State> timedOut = pull.next(waiting.state(), half, T0.plus(Duration.ofMinutes(2)));
-        assertThat(timedOut.failure()).contains("only 2 of 4", "Stragglers: i-3: InService, reports 1.0 installed");
+        assertThat(timedOut.failure()).contains("only 2 of 4", "Stragglers: i-3: InService, target healthy, reports 1.0 installed");
 
+        // Reporting the version is not enough: the target must be healthy too, healthyChecks (2) times in a row.
         FleetObservation threeQuarters = withVersions(half, Map.of("i-3", "2.0"));
-        assertThat(pull.next(waiting.state(), threeQuarters, T0.plusSeconds(15)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
+        FleetObservation threeQuartersOneUnhealthy = new FleetObservation(threeQuarters.group(),
+                Map.of("i-1", List.of(new TargetState("healthy", null)), "i-2", List.of(new TargetState("healthy", null)),
+                        "i-3", List.of(new TargetState("unhealthy", "Target.FailedHealthChecks"))), threeQuarters.statuses(), Optional.empty());
+        assertThat(pull.next(waiting.state(), threeQuartersOneUnhealthy, T0.plusSeconds(15)).state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        Transition<PullRollout.State> firstCheck = pull.next(waiting.state(), threeQuarters, T0.plusSeconds(15));
+        assertThat(firstCheck.state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        assertThat(pull.next(firstCheck.state(), threeQuarters, T0.plusSeconds(16)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
     }
 
     @Test
@@ -199,6 +207,24 @@ class TransitionsTest {
         assertThat(refused.outcome()).isEqualTo(Transition.Outcome.FAILED);
         assertThat(refused.actions()).isEmpty();
         assertThat(refused.failure()).contains("no healthy target", "i-9 unhealthy (Target.Timeout)");
+    }
+
+    @Test
+    void theBakeGateFailsWhenTheNewGroupLostAHealthyTargetSinceTheStart() {
+        SwitchTraffic sw = new SwitchTraffic(null);
+        SwitchRequest r = new SwitchRequest(FakeFleet.LISTENER, "web-green", List.of(50, 100), Duration.ofMinutes(1), true, null, null, null);
+        ForwardConfig blue = ForwardConfig.single(TG);
+        TargetState healthy = new TargetState("healthy", null);
+        Transition<SwitchTraffic.State> prepared = sw.next(SwitchTraffic.State.start(r, FakeFleet.TG_GREEN, "listener-9"),
+                new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-8", healthy, "i-9", healthy)), T0);
+        Transition<SwitchTraffic.State> stepped = sw.next(prepared.state(),
+                new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-8", healthy, "i-9", healthy)), T0);
+        assertThat(stepped.actions()).hasSize(1);
+        // i-9 left the target group without ever being reported unhealthy: one healthy target is not as many as at the start.
+        Transition<SwitchTraffic.State> baking = sw.next(stepped.state(), new SwitchTraffic.Seen(Optional.of(blue), Map.of("i-8", healthy)),
+                T0.plusSeconds(10));
+        assertThat(baking.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(baking.failure()).contains("health gate", "1 healthy, 2 at the start");
     }
 
     private static FleetObservation withVersions(FleetObservation seen, Map<String, String> versions) {

@@ -1,0 +1,139 @@
+package io.fleetdeploy.core.fleet;
+
+import static io.fleetdeploy.core.testing.SandboxFleet.NEW;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.fleetdeploy.core.FleetDeployException;
+import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.aws.AwsFleet;
+import io.fleetdeploy.core.operation.AbortSignal;
+import io.fleetdeploy.core.operation.OperationRecord;
+import io.fleetdeploy.core.operation.OperationStatus;
+import io.fleetdeploy.core.testing.Await;
+import io.fleetdeploy.core.testing.RecordingProgress;
+import io.fleetdeploy.core.testing.SandboxFleet;
+import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.elasticloadbalancingv2.model.Action;
+
+/**
+ * Blue/green in the sandbox: rolloutGroup replace brings an idle green group to blue's size on the
+ * new version, then switchTraffic moves blue's listener to green in weighted steps with a bake
+ * time and a health gate. Each green group has its own listener (a preview listener), since a
+ * target group is health-checked only while a listener forwards to it. One blue/green pair per test.
+ */
+class BlueGreenSandboxTest {
+
+    @RegisterExtension
+    static final SandboxFleet SANDBOX = new SandboxFleet("BlueGreenSandboxTest", List.of(new GroupSpec("bg-happy-blue", 2, 0), new GroupSpec("bg-happy-green", 0, 0),
+            new GroupSpec("bg-bake-blue", 2, 0), new GroupSpec("bg-bake-green", 0, 0), new GroupSpec("bg-abort-blue", 2, 0),
+            new GroupSpec("bg-abort-green", 0, 0), new GroupSpec("bg-idle", 0, 0)));
+
+    private final RecordingProgress progress = new RecordingProgress();
+
+    /** Replaces green to match blue on the new version; from then on, what the test does must leave nothing behind. */
+    private void replaceGreen(String pair) {
+        RolloutRequest replace = new RolloutRequest(pair + "-green", NEW, RolloutRequest.Strategy.REPLACE, null, null, null, null, false,
+                null, 2, Duration.ofMinutes(3), null, null, null, pair + "-blue", null);
+        OperationRecord done;
+        try (AwsFleet fleet = SANDBOX.fleet("ci#" + pair, progress)) {
+            done = fleet.operations().rollout(replace, new AbortSignal());
+        }
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(SANDBOX.servingVersion(pair + "-green", NEW, 2)).isTrue();
+        assertThat(SANDBOX.group(pair + "-green").desiredCapacity()).isEqualTo(2);
+        Await.until("every target of " + pair + "-green is healthy", Duration.ofMinutes(1), () -> healthyTargets(pair + "-green") == 2);
+        SANDBOX.rememberNow();
+    }
+
+    private long healthyTargets(String targetGroup) {
+        return SANDBOX.elbv2().describeTargetHealth(b -> b.targetGroupArn(SANDBOX.targetGroupArn(targetGroup))).targetHealthDescriptions()
+                .stream().filter(t -> "healthy".equals(t.targetHealth().stateAsString())).count();
+    }
+
+    private OperationRecord switchTraffic(String pair, List<Integer> steps, Duration bake, AbortSignal abort, ProgressListener listener) {
+        SwitchRequest request = new SwitchRequest(SANDBOX.listenerArn(pair + "-blue"), pair + "-green", steps, bake, true,
+                Duration.ofMinutes(2), null, null);
+        try (AwsFleet fleet = SANDBOX.fleet("ci#" + pair, listener)) {
+            return fleet.operations().switchTraffic(request, abort);
+        }
+    }
+
+    @Test
+    void replaceGreenToBluesSizeThenSwitchInStepsWithABake() {
+        replaceGreen("bg-happy");
+
+        OperationRecord done = switchTraffic("bg-happy", List.of(10, 50, 100), Duration.ofSeconds(1), new AbortSignal(), progress);
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(progress.lines()).anyMatch(l -> l.contains("traffic step 1/3: 10% to bg-happy-green"))
+                .anyMatch(l -> l.contains("traffic step 2/3: 50% to bg-happy-green"))
+                .anyMatch(l -> l.contains("traffic step 3/3: 100% to bg-happy-green"));
+        Action action = SANDBOX.listenerAction(SANDBOX.listenerArn("bg-happy-blue"));
+        assertThat(SandboxFleet.forwardedTo(action)).containsExactly(SANDBOX.targetGroupArn("bg-happy-green"));
+        // Blue stays in the action at weight 0: moving back is a weight change.
+        assertThat(action.forwardConfig().targetGroups()).extracting(t -> t.targetGroupArn(), t -> t.weight())
+                .containsExactly(tuple(SANDBOX.targetGroupArn("bg-happy-blue"), 0), tuple(SANDBOX.targetGroupArn("bg-happy-green"), 100));
+    }
+
+    @Test
+    void aTargetGroupWithoutHealthyTargetsIsRefusedBeforeAnyChange() {
+        String listener = SANDBOX.listenerArn("bg-happy-blue");
+        Action found = SANDBOX.listenerAction(listener);
+
+        assertThatThrownBy(() -> {
+            SwitchRequest request = new SwitchRequest(listener, "bg-idle", null, null, true, null, null, null);
+            try (AwsFleet fleet = SANDBOX.fleet("ci#idle", progress)) {
+                fleet.operations().switchTraffic(request, new AbortSignal());
+            }
+        }).isInstanceOf(FleetDeployException.class).hasMessageContaining("Target group bg-idle has no healthy target")
+                .hasMessageContaining("traffic was not moved");
+        assertThat(SANDBOX.listenerAction(listener)).isEqualTo(found);
+    }
+
+    @Test
+    void greenFailingItsHealthCheckDuringTheBakePutsTrafficBackExactly() {
+        replaceGreen("bg-bake");
+        String listener = SANDBOX.listenerArn("bg-bake-blue");
+        Action found = SANDBOX.listenerAction(listener);
+        String failing = SANDBOX.inServiceIds("bg-bake-green").get(0);
+        try {
+            OperationRecord done = switchTraffic("bg-bake", List.of(50, 100), Duration.ofSeconds(30), new AbortSignal(), line -> {
+                progress.info(line);
+                if (line.contains("traffic step 1/2")) {
+                    SANDBOX.failHealth(failing, true);
+                }
+            });
+
+            assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
+            assertThat(done.message()).contains("health gate", failing);
+            assertThat(SANDBOX.listenerAction(listener)).isEqualTo(found);
+        } finally {
+            SANDBOX.failHealth(failing, false);
+        }
+        Await.until("every target of bg-bake-green is healthy again", Duration.ofMinutes(1), () -> healthyTargets("bg-bake-green") == 2);
+    }
+
+    @Test
+    void abortMidSwitchRestoresThePreviousActionExactly() {
+        replaceGreen("bg-abort");
+        String listener = SANDBOX.listenerArn("bg-abort-blue");
+        Action found = SANDBOX.listenerAction(listener);
+        AbortSignal abort = new AbortSignal();
+
+        OperationRecord done = switchTraffic("bg-abort", List.of(10, 50, 100), Duration.ofSeconds(2), abort, line -> {
+            progress.info(line);
+            if (line.contains("traffic step 2/3")) {
+                abort.request("Ctrl-C");
+            }
+        });
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(SANDBOX.listenerAction(listener)).isEqualTo(found);
+    }
+}

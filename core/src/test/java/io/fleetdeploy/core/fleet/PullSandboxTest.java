@@ -1,0 +1,114 @@
+package io.fleetdeploy.core.fleet;
+
+import static io.fleetdeploy.core.testing.SandboxFleet.NEW;
+import static io.fleetdeploy.core.testing.SandboxFleet.OLD;
+import static io.fleetdeploy.core.testing.SandboxFleet.UNHEALTHY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fleetdeploy.core.FleetDeployException;
+import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.aws.AwsFleet;
+import io.fleetdeploy.core.operation.AbortSignal;
+import io.fleetdeploy.core.operation.OperationRecord;
+import io.fleetdeploy.core.operation.OperationRunner;
+import io.fleetdeploy.core.operation.OperationStatus;
+import io.fleetdeploy.core.testing.Await;
+import io.fleetdeploy.core.testing.RecordingProgress;
+import io.fleetdeploy.core.testing.SandboxFleet;
+import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Pull rollouts in the sandbox: each instance's agent polls the channel pointer on a timer (as the
+ * systemd timer of a pull fleet does); the engine moves the pointer and waits for the group. One
+ * group per test; after each, nothing we changed is left behind.
+ */
+class PullSandboxTest {
+
+    private static final long POLL_MILLIS = 300;
+    /** An agent timer far longer than any test: its instances never pick the new pointer up in time. */
+    private static final long SLOW_POLL_MILLIS = 600_000;
+
+    @RegisterExtension
+    static final SandboxFleet SANDBOX = new SandboxFleet("PullSandboxTest", List.of(new GroupSpec("pull-happy", 2, POLL_MILLIS),
+            new GroupSpec("pull-bad", 2, POLL_MILLIS), new GroupSpec("pull-abort", 2, POLL_MILLIS),
+            new GroupSpec("pull-twice", 2, POLL_MILLIS), new GroupSpec("pull-slow", 2, SLOW_POLL_MILLIS)));
+
+    private final RecordingProgress progress = new RecordingProgress();
+
+    private static RolloutRequest pull(String group, String version, Duration timeout) {
+        return new RolloutRequest(group, version, RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2, timeout,
+                null, null, null, null, null);
+    }
+
+    private OperationRecord run(String holder, RolloutRequest request, AbortSignal abort, ProgressListener listener) {
+        try (AwsFleet fleet = SANDBOX.fleet(holder, listener)) {
+            return fleet.operations().rollout(request, abort);
+        }
+    }
+
+    @Test
+    void pullMovesThePointerAndEveryInstanceServesTheVersion() {
+        OperationRecord done = run("ci#pull-happy", pull("pull-happy", NEW, Duration.ofMinutes(2)), new AbortSignal(), progress);
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(SANDBOX.channelVersion("pull-happy")).isEqualTo(NEW);
+        assertThat(SANDBOX.servingVersion("pull-happy", NEW, 2)).isTrue();
+        assertThat(progress.lines()).anyMatch(l -> l.contains("converged 2/2 healthy on " + NEW));
+    }
+
+    @Test
+    void aTimeoutNamesTheStragglersAndMovesThePointerBack() {
+        List<String> stragglers = SANDBOX.inServiceIds("pull-slow");
+
+        OperationRecord done = run("ci#pull-slow", pull("pull-slow", NEW, Duration.ofSeconds(3)), new AbortSignal(), progress);
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("only 0 of 2", "Stragglers: " + stragglers.get(0) + ": InService", stragglers.get(1) + ": InService");
+        assertThat(SANDBOX.channelVersion("pull-slow")).isEqualTo(OLD);
+        assertThat(SANDBOX.servingVersion("pull-slow", OLD, 2)).isTrue();
+    }
+
+    @Test
+    void anUnhealthyReleaseMovesThePointerBackAndTheGroupConvergesOnTheOldVersion() {
+        OperationRecord done = run("ci#pull-bad", pull("pull-bad", UNHEALTHY, Duration.ofSeconds(15)), new AbortSignal(), progress);
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("serve healthy on " + UNHEALTHY);
+        assertThat(SANDBOX.channelVersion("pull-bad")).isEqualTo(OLD);
+        Await.until("group pull-bad serves " + OLD + " again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("pull-bad", OLD, 2));
+    }
+
+    @Test
+    void abortWhileWaitingMovesThePointerBack() {
+        AbortSignal abort = new AbortSignal();
+        OperationRecord done = run("me@laptop", pull("pull-abort", NEW, Duration.ofMinutes(2)), abort, line -> {
+            progress.info(line);
+            if (line.contains("] pull " + NEW + " on group pull-abort")) {
+                abort.request("Ctrl-C");
+            }
+        });
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(SANDBOX.channelVersion("pull-abort")).isEqualTo(OLD);
+        Await.until("group pull-abort serves " + OLD + " again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("pull-abort", OLD, 2));
+    }
+
+    @Test
+    void aSecondOperationOnTheGroupIsRefusedNamingTheFirst() {
+        try (AwsFleet first = SANDBOX.fleet("ci#first", progress); AwsFleet second = SANDBOX.fleet("ci#second", progress)) {
+            OperationRunner.Session<?, ?> running = first.operations().startRollout(pull("pull-twice", NEW, Duration.ofMinutes(2)), new AbortSignal());
+            String pointer = SANDBOX.channelVersion("pull-twice");
+            assertThatThrownBy(() -> second.operations().drain(DrainRequest.all("pull-twice"), new AbortSignal()))
+                    .isInstanceOf(FleetDeployException.class)
+                    .hasMessageContaining("being changed by ci#first (operation " + running.id());
+            assertThat(SANDBOX.channelVersion("pull-twice")).as("the refused operation changed nothing").isEqualTo(pointer);
+            assertThat(running.runToEnd().status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
+        }
+        assertThat(SANDBOX.servingVersion("pull-twice", NEW, 2)).isTrue();
+    }
+}

@@ -60,10 +60,7 @@ public final class FleetEffects implements Effects {
                 groups.enterStandby(c.group(), ids);
             }
         } else if (change instanceof FleetChange.ExitStandby c) {
-            List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
-            if (!ids.isEmpty()) {
-                groups.exitStandby(c.group(), ids);
-            }
+            exitStandby(c, undoing);
         } else if (change instanceof FleetChange.SuspendProcesses c) {
             groups.suspendProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.ResumeProcesses c) {
@@ -79,9 +76,61 @@ public final class FleetEffects implements Effects {
         } else if (change instanceof FleetChange.MoveChannel c) {
             moveChannel(c, undoing);
         } else if (change instanceof FleetChange.Install c) {
-            List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat"));
+            // An instance that already reports the version needs no command: on undo, that is the one
+            // whose install failed (so it still runs the previous version) or never began.
+            List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")).stream()
+                    .filter(id -> statuses.status(c.group(), id).map(s -> !s.runs(c.version())).orElse(true)).toList();
             if (!ids.isEmpty()) {
                 commands.install(c.group(), ids, c.version(), c.timeout() != null ? c.timeout() : commandTimeout);
+            }
+        }
+    }
+
+    /**
+     * An instance still EnteringStandby cannot leave Standby yet (Auto Scaling refuses, and skipping it
+     * would leave it in Standby for good): wait, bounded, until it got there. When undoing, the
+     * instances put back must then pass the health gate (healthy in every target group of the group)
+     * before the undo goes on, so a rollback never takes the next batch out while this one does not serve.
+     */
+    private void exitStandby(FleetChange.ExitStandby c, boolean undoing) {
+        awaitGroup(c.group(), "instances " + String.join(", ", c.instanceIds()) + " of group " + c.group() + " reach Standby",
+                view -> c.instanceIds().stream().noneMatch(id -> view.instance(id)
+                        .map(i -> i.lifecycleState().equals("EnteringStandby")).orElse(false)));
+        List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
+        if (ids.isEmpty()) {
+            return;
+        }
+        groups.exitStandby(c.group(), ids);
+        if (undoing) {
+            awaitGroup(c.group(), String.join(", ", ids) + " serve healthy again in group " + c.group() + "'s target groups",
+                    view -> view.targetGroupArns().stream().allMatch(arn -> {
+                        var health = traffic.targetHealth(arn);
+                        return ids.stream().filter(id -> view.instance(id).isPresent())
+                                .allMatch(id -> health.containsKey(id) && health.get(id).healthy());
+                    }));
+            progress.info(String.join(", ", ids) + " back in service and healthy (group " + c.group() + ")");
+        }
+    }
+
+    /** Waits (bounded by the undo wait) until the group, described afresh, satisfies {@code done}; throws naming what it waited for. */
+    private void awaitGroup(String group, String waitingFor, Predicate<GroupView> done) {
+        Instant giveUp = clock.instant().plus(undoWait);
+        while (true) {
+            Optional<GroupView> view = groups.describe(group);
+            if (view.isEmpty() || done.test(view.get())) {
+                return;
+            }
+            if (!clock.instant().isBefore(giveUp)) {
+                throw new FleetDeployException("Waited " + undoWait + " until " + waitingFor + "; they did not.",
+                        "The instances stay as they are now.", "Check the instances (aws autoscaling describe-auto-scaling-groups,"
+                        + " describe-target-health), then resume the operation to go on.");
+            }
+            try {
+                sleeper.sleep(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting until " + waitingFor + ".", "The instances stay as they are now.",
+                        "Resume the operation to go on.");
             }
         }
     }

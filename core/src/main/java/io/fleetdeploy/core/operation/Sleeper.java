@@ -11,8 +11,18 @@ public interface Sleeper {
 
     void sleep(Duration duration) throws InterruptedException;
 
-    /** Sleeps for real, but returns early when {@code abort} is requested. */
+    /**
+     * Sleeps for real, but returns early when {@code abort} is requested. Once abort was requested,
+     * sleeps in full again: the waits after that are the undo's (an instance reaching Standby, a
+     * health gate), which must really wait instead of spinning through their bounds at once.
+     */
     static Sleeper interruptibleBy(AbortSignal abort) {
-        return abort::awaitRequested;
+        return duration -> {
+            if (abort.isRequested()) {
+                Thread.sleep(Math.max(0, duration.toMillis()));
+            } else {
+                abort.awaitRequested(duration);
+            }
+        };
     }
 }

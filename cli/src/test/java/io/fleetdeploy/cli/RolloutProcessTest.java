@@ -56,8 +56,7 @@ class RolloutProcessTest {
         CliProcess rollout = CliProcess.start(withFleet("rollout", "--group", "killed", "--version", "2.0", "--batch-size", "1",
                 "--min-healthy-percent", "66", "--timeout", "2m", "--holder", "ci#killed"));
         try {
-            Await.until("the CLI takes batch 2 out of traffic (stderr: " + rollout.err() + ")", Duration.ofMinutes(3),
-                    () -> rollout.err().contains("batch 2/3: ") && rollout.err().contains("leaving traffic"));
+            awaitBatchTwo(rollout);
         } finally {
             rollout.process.destroyForcibly(); // SIGKILL: no shutdown hook, no undo, the lease stays
         }
@@ -78,8 +77,7 @@ class RolloutProcessTest {
         CliProcess rollout = CliProcess.start(withFleet("rollout", "--group", "interrupted", "--version", "2.0", "--batch-size", "1",
                 "--min-healthy-percent", "66", "--timeout", "2m", "--holder", "me@laptop"));
         try {
-            Await.until("the CLI takes batch 2 out of traffic (stderr: " + rollout.err() + ")", Duration.ofMinutes(3),
-                    () -> rollout.err().contains("batch 2/3: ") && rollout.err().contains("leaving traffic"));
+            awaitBatchTwo(rollout);
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(rollout.process.pid())).inheritIO().start();
             assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(kill.exitValue()).isZero();
@@ -91,6 +89,11 @@ class RolloutProcessTest {
         assertThat(rollout.out()).contains("ABORTED");
         assertThat(rollout.err()).contains("Ctrl-C: aborting").doesNotContain("did not finish in time");
         Await.until("group interrupted serves 1.0 again", Duration.ofMinutes(1), () -> fixture.servingVersion("interrupted", "1.0", 3));
+    }
+
+    private static void awaitBatchTwo(CliProcess rollout) {
+        Await.until("the CLI takes batch 2 out of traffic (stderr: " + rollout.err() + ")", Duration.ofMinutes(3),
+                () -> rollout.err().contains("batch 2/3: ") && rollout.err().contains("leaving traffic"));
     }
 
     private String[] withFleet(String... args) {

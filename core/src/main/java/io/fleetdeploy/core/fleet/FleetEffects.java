@@ -8,8 +8,13 @@ import io.fleetdeploy.core.operation.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -84,6 +89,64 @@ public final class FleetEffects implements Effects {
                 commands.install(c.group(), ids, c.version(), c.timeout() != null ? c.timeout() : commandTimeout);
             }
         }
+    }
+
+    /**
+     * The net result of {@code changes}: which instances are still in Standby or deregistered, which
+     * processes still suspended, where channels, capacities and listeners now stand, which version an
+     * install last ran for on each instance (the last one may have failed part-way). A change undone by a later one (a batch that left Standby again) is not named.
+     */
+    @Override
+    public String describeNetEffect(List<Mutation> changes) {
+        Map<String, Set<String>> standby = new LinkedHashMap<>();
+        Map<String, Set<String>> suspended = new LinkedHashMap<>();
+        Map<String, Set<String>> deregistered = new LinkedHashMap<>();
+        Map<String, String> latest = new LinkedHashMap<>(); // channel, capacity, listener: the last word wins
+        Map<String, String> installed = new LinkedHashMap<>(); // instance -> the last version an install ran for (it may have failed)
+        for (Mutation m : changes) {
+            if (m instanceof FleetChange.EnterStandby c) {
+                standby.computeIfAbsent(c.group(), g -> new LinkedHashSet<>()).addAll(c.instanceIds());
+            } else if (m instanceof FleetChange.ExitStandby c) {
+                standby.getOrDefault(c.group(), new LinkedHashSet<>()).removeAll(c.instanceIds());
+            } else if (m instanceof FleetChange.SuspendProcesses c) {
+                suspended.computeIfAbsent(c.group(), g -> new LinkedHashSet<>()).addAll(c.processes());
+            } else if (m instanceof FleetChange.ResumeProcesses c) {
+                suspended.getOrDefault(c.group(), new LinkedHashSet<>()).removeAll(c.processes());
+            } else if (m instanceof FleetChange.Deregister c) {
+                deregistered.computeIfAbsent(ForwardConfig.shortName(c.targetGroupArn()), g -> new LinkedHashSet<>()).addAll(c.instanceIds());
+            } else if (m instanceof FleetChange.Register c) {
+                deregistered.getOrDefault(ForwardConfig.shortName(c.targetGroupArn()), new LinkedHashSet<>()).removeAll(c.instanceIds());
+            } else if (m instanceof FleetChange.MoveChannel c) {
+                latest.put("channel " + c.channel(), "channel " + c.channel() + " points at " + c.to());
+            } else if (m instanceof FleetChange.SetCapacity c) {
+                latest.put("capacity " + c.group(), "capacity of group " + c.group() + " is " + c.to());
+            } else if (m instanceof FleetChange.SetForward c) {
+                latest.put("listener " + c.listenerOrRuleArn(), "traffic: " + c.to());
+            } else if (m instanceof FleetChange.Install c) {
+                c.instanceIds().forEach(id -> installed.put(id, c.version()));
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        standby.forEach((group, ids) -> {
+            if (!ids.isEmpty()) {
+                parts.add("in Standby: " + String.join(", ", ids) + " (group " + group + ")");
+            }
+        });
+        suspended.forEach((group, processes) -> {
+            if (!processes.isEmpty()) {
+                parts.add("suspended processes: " + String.join(", ", processes) + " (group " + group + ")");
+            }
+        });
+        deregistered.forEach((targetGroup, ids) -> {
+            if (!ids.isEmpty()) {
+                parts.add("deregistered from target group " + targetGroup + ": " + String.join(", ", ids));
+            }
+        });
+        parts.addAll(latest.values());
+        Map<String, List<String>> byVersion = new LinkedHashMap<>();
+        installed.forEach((id, version) -> byVersion.computeIfAbsent(version, v -> new ArrayList<>()).add(id));
+        byVersion.forEach((version, ids) -> parts.add("install " + version + " ran on " + String.join(", ", ids)));
+        return parts.isEmpty() ? "nothing" : String.join("; ", parts);
     }
 
     /**

@@ -83,8 +83,8 @@ public final class OperationRunner {
     /** Continues a persisted operation (its process died): takes its lease back and goes on from its state. */
     public Session<?, ?> resume(String operationId, OperationCatalog catalog, AbortSignal abort) {
         OperationRecord record = store.load(operationId);
-        if (record.status() == OperationStatus.FAILED && !record.undo().isEmpty()) {
-            // An undo that failed part-way: resuming finishes it.
+        if ((record.status() == OperationStatus.FAILED || record.status() == OperationStatus.HALTED) && !record.undo().isEmpty()) {
+            // An undo that failed part-way, or a failure halted in place: resuming puts everything back.
             record = record.withStatus(OperationStatus.ROLLING_BACK, record.message(), clock.instant());
         } else if (record.status().isFinal()) {
             throw FleetDeployException.invalidInput(
@@ -291,7 +291,10 @@ public final class OperationRunner {
             String message = "Failed: " + failure;
             line(message);
             if (record.onFailure() == OnFailure.HALT) {
-                finish(OperationStatus.HALTED, message + " Halted in place (onFailure: halt); undo log kept.");
+                List<Mutation> changes = record.undo().stream().map(UndoEntry::change).toList();
+                finish(OperationStatus.HALTED, message + " Halted in place (onFailure: halt). Left as it is now: "
+                        + effects.describeNetEffect(changes) + ". To put it all back, run `fleet-deploy resume " + record.id()
+                        + "`: it replays the undo log (" + describeRemaining(record.undo()) + ").");
             } else {
                 record = record.withStatus(OperationStatus.ROLLING_BACK, message, clock.instant());
                 line("Rolling back " + record.undo().size() + " change(s).");

@@ -144,6 +144,32 @@ class FleetOperationsTest {
         assertThat(store.load(done.id()).undo()).hasSize(5);
     }
 
+    @Test
+    void aHaltedPushNamesWhatItLeftAndHowToUndoItAndResumePutsItBack() {
+        fleet.failingCommands.add("i-003");
+        OperationRecord halted = operations("ci#halt").rollout(push(66, OnFailure.HALT), new AbortSignal());
+
+        assertThat(halted.status()).isEqualTo(OperationStatus.HALTED);
+        assertThat(fleet.lifecycle).containsEntry("i-003", "Standby").containsEntry("i-004", "Standby");
+        assertThat(halted.message()).contains(
+                "fleet-agent install 2.0 failed on [i-003]",
+                "Left as it is now: in Standby: i-003, i-004 (group web); suspended processes: AZRebalance, AlarmNotification,"
+                        + " ScheduledActions, ReplaceUnhealthy (group web); channel web points at 2.0;"
+                        + " install 2.0 ran on i-001, i-002, i-003, i-004.",
+                "run `fleet-deploy resume " + halted.id() + "`");
+        assertThat(halted.message()).doesNotContain("in Standby: i-001");
+        assertThat(leases.read("web")).as("a halted operation does not hold the group").isEmpty();
+
+        OperationRecord undone = operations("ci#undo").resume(halted.id(), new AbortSignal());
+        assertThat(undone.status()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+        assertThat(leases.read("web")).isEmpty();
+    }
+
     private static AutoScalingException awsError(int status, String code) {
         return (AutoScalingException) AutoScalingException.builder().statusCode(status)
                 .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(code + " (test)").build()).build();

@@ -9,6 +9,7 @@ import io.fleetdeploy.core.aws.AwsFleet;
 import io.fleetdeploy.core.aws.AwsSettings;
 import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.OnFailure;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
@@ -39,7 +40,7 @@ import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetSandboxTest {
 
-    private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice", "ssmfail", "lost", "throttled");
+    private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice", "ssmfail", "lost", "throttled", "halted");
     /** A sane bound for a 3-instance push with a 250 ms poll (see the happy path). */
     private static final int MAX_CALLS_PER_INSTANCE = 150;
 
@@ -79,8 +80,12 @@ class FleetSandboxTest {
     }
 
     private static RolloutRequest push(String group, String version, Duration timeout) {
+        return push(group, version, timeout, null);
+    }
+
+    private static RolloutRequest push(String group, String version, Duration timeout, OnFailure onFailure) {
         return new RolloutRequest(group, version, RolloutRequest.Strategy.PUSH, null, 1, null, 66, false, null, 2, timeout,
-                null, null, null, null, Duration.ofMinutes(2));
+                onFailure, null, null, null, Duration.ofMinutes(2));
     }
 
     @Test
@@ -115,6 +120,34 @@ class FleetSandboxTest {
         try (Releases releases = Releases.connect(s3, layout, ProgressListener.NONE)) {
             assertThat(releases.channel("ssmfail").orElseThrow().pointer().version()).as("channel moved back").isEqualTo("1.0");
         }
+    }
+
+    @Test
+    void aHaltedPushLeavesTheGroupInPlaceSaysWhatIsLeftAndResumePutsItBack() {
+        List<String> ids = fixture.instanceIds("halted");
+        sandbox.instance(ids.get(1)).orElseThrow().commandFault(true);
+        OperationRecord halted;
+        try (AwsFleet fleet = fleet("ci#halted")) {
+            halted = fleet.operations().rollout(push("halted", "2.0", Duration.ofMinutes(1), OnFailure.HALT), new AbortSignal());
+        }
+        assertThat(halted.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.HALTED);
+        AutoScalingGroup group = group("halted");
+        assertThat(group.instances()).filteredOn(i -> "Standby".equals(i.lifecycleStateAsString())).extracting(i -> i.instanceId())
+                .containsExactly(ids.get(1));
+        assertThat(group.suspendedProcesses()).extracting(p -> p.processName())
+                .containsExactlyInAnyOrder("AZRebalance", "AlarmNotification", "ScheduledActions", "ReplaceUnhealthy");
+        assertThat(halted.message()).contains(ids.get(1),
+                "Left as it is now: in Standby: " + ids.get(1) + " (group halted); suspended processes: AZRebalance, AlarmNotification,"
+                        + " ScheduledActions, ReplaceUnhealthy (group halted); channel halted points at 2.0;",
+                "run `fleet-deploy resume " + halted.id() + "`");
+
+        sandbox.instance(ids.get(1)).orElseThrow().commandFault(false);
+        OperationRecord undone;
+        try (AwsFleet fleet = fleet("ci#undo")) {
+            undone = fleet.operations().resume(halted.id(), new AbortSignal());
+        }
+        assertThat(undone.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ROLLED_BACK);
+        Await.until("group halted serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("halted", "1.0", 3));
     }
 
     @Test

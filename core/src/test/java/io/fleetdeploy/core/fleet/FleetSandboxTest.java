@@ -41,8 +41,11 @@ import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 class FleetSandboxTest {
 
     private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice", "ssmfail", "lost", "throttled", "halted");
-    /** A sane bound for a 3-instance push with a 250 ms poll (see the happy path). */
-    private static final int MAX_CALLS_PER_INSTANCE = 150;
+    /**
+     * A sane bound for a 3-instance push with a 250 ms poll (see the happy path): one run here made 136
+     * calls (45 per instance, most of them polls and state writes); a slow machine polls more often per batch.
+     */
+    private static final int MAX_CALLS_PER_INSTANCE = 100;
 
     private GroupsSandbox fixture;
     private Sandbox sandbox;

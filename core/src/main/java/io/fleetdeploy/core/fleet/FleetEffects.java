@@ -72,6 +72,9 @@ public final class FleetEffects implements Effects {
             groups.resumeProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.SetCapacity c) {
             groups.setCapacity(c.group(), c.to());
+        } else if (change instanceof FleetChange.ReplaceLostInStandby c) {
+            groups.describe(c.group()).map(GroupView::capacity).filter(now -> now.desired() < c.desired())
+                    .ifPresent(now -> groups.setCapacity(c.group(), new GroupView.Capacity(now.min(), now.max(), Math.min(c.desired(), now.max()))));
         } else if (change instanceof FleetChange.Deregister c) {
             traffic.deregister(c.targetGroupArn(), c.instanceIds());
         } else if (change instanceof FleetChange.Register c) {

@@ -154,25 +154,28 @@ class FleetSandboxTest {
     }
 
     @Test
-    void anInstanceTerminatedMidRolloutIsReplacedOnTheNewVersionAndTheRolloutCompletes() {
-        String last = fixture.instanceIds("lost").get(2);
+    void instancesTerminatedMidBatchAreReplacedOnTheNewVersionAndTheRolloutCompletes() {
+        List<String> ids = fixture.instanceIds("lost");
         AtomicBoolean terminated = new AtomicBoolean();
         OperationRecord done;
         try (AwsFleet fleet = new AwsFleet(aws, s3, layout, new AwsFleet.Options("ci#lost", Duration.ofMillis(250), LeaseOptions.defaults(),
                 null, null), Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), line -> {
                     lines.add(line);
-                    if (line.contains("batch 2/3") && line.contains("leaving traffic") && terminated.compareAndSet(false, true)) {
-                        // As a scale-in or an operator would: the group keeps its desired capacity and launches a replacement.
-                        autoScaling.terminateInstanceInAutoScalingGroup(b -> b.instanceId(last).shouldDecrementDesiredCapacity(false));
+                    if (line.contains("batch 2/3: drained; installing") && terminated.compareAndSet(false, true)) {
+                        // As a scale-in, an operator or a dying host would, keeping the desired capacity: batch 2's
+                        // instance while it is in Standby (which lowered the desired capacity) and batch 3's while it serves.
+                        autoScaling.terminateInstanceInAutoScalingGroup(b -> b.instanceId(ids.get(1)).shouldDecrementDesiredCapacity(false));
+                        autoScaling.terminateInstanceInAutoScalingGroup(b -> b.instanceId(ids.get(2)).shouldDecrementDesiredCapacity(false));
                     }
                 })) {
             done = fleet.operations().rollout(push("lost", "2.0", Duration.ofMinutes(2)), new AbortSignal());
         }
         assertThat(terminated).isTrue();
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
-        assertThat(group("lost").instances()).noneMatch(i -> i.instanceId().equals(last));
-        // The channel pointer moved before the first change, so the replacement booted into 2.0.
-        Await.until("group lost serves 2.0 on 3 instances, the replacement included", Duration.ofMinutes(2),
+        assertThat(lines).anyMatch(l -> l.contains(ids.get(1) + " terminated in Standby; the group replaces it on 2.0"));
+        assertThat(group("lost").instances()).noneMatch(i -> ids.subList(1, 3).contains(i.instanceId()));
+        // The channel pointer moved before the first change, so both replacements booted into 2.0.
+        Await.until("group lost serves 2.0 on 3 instances, the replacements included", Duration.ofMinutes(2),
                 () -> servingVersion("lost", "2.0", 3));
     }
 

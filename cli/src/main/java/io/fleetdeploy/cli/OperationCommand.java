@@ -82,6 +82,10 @@ abstract class OperationCommand implements Callable<Integer> {
             }
         } else {
             out.println(record.id() + " " + record.status() + (record.message() == null ? "" : ": " + record.message()));
+            if (!record.apiCalls().isEmpty()) {
+                // What the operation cost in AWS calls (retries included): the figure to watch on a throttled account.
+                out.println("API calls: " + record.apiCallTotal());
+            }
         }
         out.flush();
     }

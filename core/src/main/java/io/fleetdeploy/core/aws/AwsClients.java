@@ -1,11 +1,14 @@
 package io.fleetdeploy.core.aws;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -25,17 +28,39 @@ public final class AwsClients {
     private AwsClients() {
     }
 
+    /**
+     * Attempts per call (the first included). The SDK's default of 3 gives up too soon when an
+     * account is throttled hard during a large rollout; with the standard mode's exponential,
+     * jittered backoff 8 attempts ride out several seconds of throttling.
+     */
+    public static final int MAX_ATTEMPTS = 8;
+
     /** Applies region, endpoint, credentials and retry settings to any SDK client builder. */
     public static <B extends AwsClientBuilder<B, C>, C> B configure(B builder, AwsSettings settings) {
+        return configure(builder, settings, List.of());
+    }
+
+    /** As {@link #configure(AwsClientBuilder, AwsSettings)}, with interceptors (e.g. an {@link ApiCallCounter}). */
+    public static <B extends AwsClientBuilder<B, C>, C> B configure(B builder, AwsSettings settings,
+                                                                  List<ExecutionInterceptor> interceptors) {
         settings.regionIfSet().ifPresent(builder::region);
         settings.endpointIfSet().ifPresent(builder::endpointOverride);
         builder.credentialsProvider(settings.credentialsOrDefault());
-        builder.overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD));
+        builder.overrideConfiguration(o -> o.retryStrategy(retryStrategy()).executionInterceptors(new ArrayList<>(interceptors)));
         return builder;
     }
 
+    /** The SDK's standard retry mode (backoff with jitter on throttling, 5xx and connection errors) with {@link #MAX_ATTEMPTS}. */
+    static RetryStrategy retryStrategy() {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).build();
+    }
+
     public static S3Client s3(AwsSettings settings) {
-        return configure(S3Client.builder(), settings)
+        return s3(settings, List.of());
+    }
+
+    public static S3Client s3(AwsSettings settings, List<ExecutionInterceptor> interceptors) {
+        return configure(S3Client.builder(), settings, interceptors)
                 // Endpoint overrides (S3Proxy, MinIO, the sandbox) are addressed by path, not by virtual host.
                 .forcePathStyle(settings.endpoint() != null)
                 .serviceConfiguration(S3Configuration.builder().checksumValidationEnabled(true).build())
@@ -70,7 +95,7 @@ public final class AwsClients {
             builder.httpClientBuilder(uploadHttpClient(NettyNioAsyncHttpClient.builder()));
         }
         if (settings.endpoint() != null) {
-            builder.overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)
+            builder.overrideConfiguration(o -> o.retryStrategy(retryStrategy())
                     .addExecutionInterceptor(new OmitMultipartObjectSize()));
         }
         return builder.build();

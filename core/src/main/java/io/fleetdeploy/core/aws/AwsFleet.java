@@ -14,6 +14,8 @@ import io.fleetdeploy.core.release.Releases;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -45,6 +47,8 @@ public final class AwsFleet implements AutoCloseable {
     private final Releases releases;
     private final OperationStore store;
     private final FleetOperations operations;
+    /** Every call the clients above send (uploads through the multipart client excepted). */
+    private final ApiCallCounter apiCalls = new ApiCallCounter();
 
     /** One endpoint for every service, S3 included (real AWS, or one S3-compatible override). */
     public AwsFleet(AwsSettings settings, S3Layout layout, Options options, Clock clock, Sleeper sleeper, ProgressListener progress) {
@@ -58,10 +62,11 @@ public final class AwsFleet implements AutoCloseable {
     public AwsFleet(AwsSettings settings, AwsSettings s3Settings, S3Layout layout, Options options, Clock clock, Sleeper sleeper,
                     ProgressListener progress) {
         RunnerSettings runnerSettings = new RunnerSettings(options.pollInterval(), options.lease(), options.holder());
-        this.s3 = AwsClients.s3(s3Settings);
-        this.autoScaling = AwsClients.configure(AutoScalingClient.builder(), settings).build();
-        this.elbv2 = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), settings).build();
-        this.ssm = AwsClients.configure(SsmClient.builder(), settings).build();
+        List<ExecutionInterceptor> counting = List.of(apiCalls);
+        this.s3 = AwsClients.s3(s3Settings, counting);
+        this.autoScaling = AwsClients.configure(AutoScalingClient.builder(), settings, counting).build();
+        this.elbv2 = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), settings, counting).build();
+        this.ssm = AwsClients.configure(SsmClient.builder(), settings, counting).build();
         this.s3Multipart = AwsClients.s3Multipart(s3Settings);
         this.releases = new Releases(s3, s3Multipart, layout, clock, progress);
         this.store = new OperationStore(s3, layout, FleetChange.mapper());
@@ -69,7 +74,8 @@ public final class AwsFleet implements AutoCloseable {
         Elbv2Traffic traffic = new Elbv2Traffic(elbv2);
         S3FleetRecords records = new S3FleetRecords(s3, releases, runnerSettings.holder());
         S3Leases leases = new S3Leases(s3, layout, clock, sleeper);
-        OperationRunner runner = new OperationRunner(store, leases, clock, sleeper, progress, runnerSettings);
+        OperationRunner runner = new OperationRunner(store, leases, clock, sleeper, progress, runnerSettings, apiCalls,
+                new TransientAwsErrors());
         // Long effects (SSM install, waiting for a pull group to come back) keep the lease alive while they wait.
         Sleeper heartbeating = runner.heartbeatingSleeper();
         SsmCommands commands = new SsmCommands(ssm, new SsmCommands.AgentSettings(layout, options.agentS3Endpoint(), options.agentHome()),
@@ -81,6 +87,11 @@ public final class AwsFleet implements AutoCloseable {
 
     public FleetOperations operations() {
         return operations;
+    }
+
+    /** API calls made through this fleet's clients so far, per "Service.Action". */
+    public ApiCallCounter apiCalls() {
+        return apiCalls;
     }
 
     public OperationStore store() {

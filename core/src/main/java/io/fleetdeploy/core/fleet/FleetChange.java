@@ -19,6 +19,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = FleetChange.SetForward.class, name = "setForward"),
     @JsonSubTypes.Type(value = FleetChange.MoveChannel.class, name = "moveChannel"),
     @JsonSubTypes.Type(value = FleetChange.Install.class, name = "install"),
+    @JsonSubTypes.Type(value = FleetChange.ReplaceLostInStandby.class, name = "replaceLostInStandby"),
 })
 public sealed interface FleetChange extends Mutation {
 
@@ -134,6 +135,23 @@ public sealed interface FleetChange extends Mutation {
 
         public String describe() {
             return "install " + version + " on " + String.join(", ", instanceIds) + " (group " + group + ")";
+        }
+    }
+
+    /**
+     * Instances this operation put in Standby (which lowered the desired capacity) were terminated
+     * there: the desired capacity goes back up to {@code desired} so the group launches replacements,
+     * which boot into the channel's version. No inverse: lowering it again would make the group
+     * terminate a serving instance.
+     */
+    record ReplaceLostInStandby(String group, List<String> lostInstanceIds, int desired) implements FleetChange {
+        public Mutation inverse() {
+            return null;
+        }
+
+        public String describe() {
+            return "raise the desired capacity of group " + group + " to " + desired + " to replace " + String.join(", ", lostInstanceIds)
+                    + " (terminated in Standby)";
         }
     }
 }

@@ -8,9 +8,13 @@ import io.fleetdeploy.core.operation.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -61,19 +65,16 @@ public final class FleetEffects implements Effects {
                 groups.enterStandby(c.group(), ids);
             }
         } else if (change instanceof FleetChange.ExitStandby c) {
-            // An instance still EnteringStandby (its targets draining) cannot exit yet, and skipping it would
-            // leave it in Standby for good: wait, bounded, until it got there.
-            awaitNotEnteringStandby(c.group(), c.instanceIds());
-            List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
-            if (!ids.isEmpty()) {
-                groups.exitStandby(c.group(), ids);
-            }
+            exitStandby(c, undoing);
         } else if (change instanceof FleetChange.SuspendProcesses c) {
             groups.suspendProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.ResumeProcesses c) {
             groups.resumeProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.SetCapacity c) {
             groups.setCapacity(c.group(), c.to());
+        } else if (change instanceof FleetChange.ReplaceLostInStandby c) {
+            groups.describe(c.group()).map(GroupView::capacity).filter(now -> now.desired() < c.desired())
+                    .ifPresent(now -> groups.setCapacity(c.group(), new GroupView.Capacity(now.min(), now.max(), Math.min(c.desired(), now.max()))));
         } else if (change instanceof FleetChange.Deregister c) {
             traffic.deregister(c.targetGroupArn(), c.instanceIds());
         } else if (change instanceof FleetChange.Register c) {
@@ -83,32 +84,119 @@ public final class FleetEffects implements Effects {
         } else if (change instanceof FleetChange.MoveChannel c) {
             moveChannel(c, undoing);
         } else if (change instanceof FleetChange.Install c) {
-            List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat"));
+            // An instance that already reports the version needs no command: on undo, that is the one
+            // whose install failed (so it still runs the previous version) or never began.
+            List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")).stream()
+                    .filter(id -> statuses.status(c.group(), id).map(s -> !s.runs(c.version())).orElse(true)).toList();
             if (!ids.isEmpty()) {
                 commands.install(c.group(), ids, c.version(), c.timeout() != null ? c.timeout() : commandTimeout);
             }
         }
     }
 
-    private void awaitNotEnteringStandby(String group, List<String> ids) {
+    /**
+     * The net result of {@code changes}: which instances are still in Standby or deregistered, which
+     * processes still suspended, where channels, capacities and listeners now stand, which version an
+     * install last ran for on each instance (the last one may have failed part-way). A change undone by a later one (a batch that left Standby again) is not named.
+     */
+    @Override
+    public String describeNetEffect(List<Mutation> changes) {
+        Map<String, Set<String>> standby = new LinkedHashMap<>();
+        Map<String, Set<String>> suspended = new LinkedHashMap<>();
+        Map<String, Set<String>> deregistered = new LinkedHashMap<>();
+        Map<String, String> latest = new LinkedHashMap<>(); // channel, capacity, listener: the last word wins
+        Map<String, String> installed = new LinkedHashMap<>(); // instance -> the last version an install ran for (it may have failed)
+        for (Mutation m : changes) {
+            if (m instanceof FleetChange.EnterStandby c) {
+                standby.computeIfAbsent(c.group(), g -> new LinkedHashSet<>()).addAll(c.instanceIds());
+            } else if (m instanceof FleetChange.ExitStandby c) {
+                standby.getOrDefault(c.group(), new LinkedHashSet<>()).removeAll(c.instanceIds());
+            } else if (m instanceof FleetChange.SuspendProcesses c) {
+                suspended.computeIfAbsent(c.group(), g -> new LinkedHashSet<>()).addAll(c.processes());
+            } else if (m instanceof FleetChange.ResumeProcesses c) {
+                suspended.getOrDefault(c.group(), new LinkedHashSet<>()).removeAll(c.processes());
+            } else if (m instanceof FleetChange.Deregister c) {
+                deregistered.computeIfAbsent(ForwardConfig.shortName(c.targetGroupArn()), g -> new LinkedHashSet<>()).addAll(c.instanceIds());
+            } else if (m instanceof FleetChange.Register c) {
+                deregistered.getOrDefault(ForwardConfig.shortName(c.targetGroupArn()), new LinkedHashSet<>()).removeAll(c.instanceIds());
+            } else if (m instanceof FleetChange.MoveChannel c) {
+                latest.put("channel " + c.channel(), "channel " + c.channel() + " points at " + c.to());
+            } else if (m instanceof FleetChange.SetCapacity c) {
+                latest.put("capacity " + c.group(), "capacity of group " + c.group() + " is " + c.to());
+            } else if (m instanceof FleetChange.SetForward c) {
+                latest.put("listener " + c.listenerOrRuleArn(), "traffic: " + c.to());
+            } else if (m instanceof FleetChange.Install c) {
+                c.instanceIds().forEach(id -> installed.put(id, c.version()));
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        standby.forEach((group, ids) -> {
+            if (!ids.isEmpty()) {
+                parts.add("in Standby: " + String.join(", ", ids) + " (group " + group + ")");
+            }
+        });
+        suspended.forEach((group, processes) -> {
+            if (!processes.isEmpty()) {
+                parts.add("suspended processes: " + String.join(", ", processes) + " (group " + group + ")");
+            }
+        });
+        deregistered.forEach((targetGroup, ids) -> {
+            if (!ids.isEmpty()) {
+                parts.add("deregistered from target group " + targetGroup + ": " + String.join(", ", ids));
+            }
+        });
+        parts.addAll(latest.values());
+        Map<String, List<String>> byVersion = new LinkedHashMap<>();
+        installed.forEach((id, version) -> byVersion.computeIfAbsent(version, v -> new ArrayList<>()).add(id));
+        byVersion.forEach((version, ids) -> parts.add("install " + version + " ran on " + String.join(", ", ids)));
+        return parts.isEmpty() ? "nothing" : String.join("; ", parts);
+    }
+
+    /**
+     * An instance still EnteringStandby cannot leave Standby yet (Auto Scaling refuses, and skipping it
+     * would leave it in Standby for good): wait, bounded, until it got there. When undoing, the
+     * instances put back must then pass the health gate (healthy in every target group of the group)
+     * before the undo goes on, so a rollback never takes the next batch out while this one does not serve.
+     */
+    private void exitStandby(FleetChange.ExitStandby c, boolean undoing) {
+        awaitGroup(c.group(), "instances " + String.join(", ", c.instanceIds()) + " of group " + c.group() + " reach Standby",
+                view -> c.instanceIds().stream().noneMatch(id -> view.instance(id)
+                        .map(i -> i.lifecycleState().equals("EnteringStandby")).orElse(false)));
+        List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
+        if (ids.isEmpty()) {
+            return;
+        }
+        groups.exitStandby(c.group(), ids);
+        if (undoing) {
+            awaitGroup(c.group(), String.join(", ", ids) + " serve healthy again in group " + c.group() + "'s target groups",
+                    view -> view.targetGroupArns().stream().allMatch(arn -> {
+                        var health = traffic.targetHealth(arn);
+                        return ids.stream().filter(id -> view.instance(id).isPresent())
+                                .allMatch(id -> health.containsKey(id) && health.get(id).healthy());
+                    }));
+            progress.info(String.join(", ", ids) + " back in service and healthy (group " + c.group() + ")");
+        }
+    }
+
+    /** Waits (bounded by the undo wait) until the group, described afresh, satisfies {@code done}; throws naming what it waited for. */
+    private void awaitGroup(String group, String waitingFor, Predicate<GroupView> done) {
         Instant giveUp = clock.instant().plus(undoWait);
         while (true) {
-            List<String> entering = only(group, ids, i -> "EnteringStandby".equals(i.lifecycleState()));
-            if (entering.isEmpty()) {
+            Optional<GroupView> view = groups.describe(group);
+            if (view.isEmpty() || done.test(view.get())) {
                 return;
             }
             if (!clock.instant().isBefore(giveUp)) {
-                throw new FleetDeployException("Instances " + String.join(", ", entering) + " of group " + group + " are still EnteringStandby after "
-                        + undoWait + ", so they could not be taken out of Standby.", "They stay on their way to Standby.",
-                        "Once they are in Standby, run `aws autoscaling exit-standby --auto-scaling-group-name " + group + " --instance-ids "
-                        + String.join(" ", entering) + "`.");
+                throw new FleetDeployException("Waited " + undoWait + " until " + waitingFor + "; they did not.",
+                        "The instances stay as they are now.", "Check the instances (aws autoscaling describe-auto-scaling-groups,"
+                        + " describe-target-health), then resume the operation to go on.");
             }
             try {
                 sleeper.sleep(Duration.ofSeconds(1));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new FleetDeployException("Interrupted while waiting for " + String.join(", ", entering) + " to reach Standby.",
-                        "They stay on their way to Standby.", "Exit Standby for them once they are in Standby.", e);
+                throw new FleetDeployException("Interrupted while waiting until " + waitingFor + ".", "The instances stay as they are now.",
+                        "Resume the operation to go on.", e);
             }
         }
     }

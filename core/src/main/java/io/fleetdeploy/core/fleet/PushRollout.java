@@ -95,10 +95,11 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             case PREPARE -> prepare(s, seen, group, now);
             case STANDBY -> standby(s, seen, group, now);
             case WAIT_STANDBY -> waitStandby(s, seen, now);
-            case INSTALL -> Transition.act(s.with(Phase.EXIT_STANDBY, now), null,
-                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout()));
-            case EXIT_STANDBY -> Transition.act(s.with(Phase.HEALTH, now), null,
-                    new FleetChange.ExitStandby(r.group(), s.current()));
+            case INSTALL, EXIT_STANDBY -> lostInStandby(s, seen, group, now)
+                    .orElseGet(() -> s.phase() == Phase.INSTALL
+                            ? Transition.act(s.with(Phase.EXIT_STANDBY, now), null,
+                                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout()))
+                            : Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(r.group(), s.current())));
             case HEALTH -> health(s, seen, now);
             case PAUSE -> now.isBefore(s.waitSince().plus(r.pauseBetweenBatches()))
                     ? Transition.waitFor(s, "pause between batches until " + s.waitSince().plus(r.pauseBetweenBatches()))
@@ -186,6 +187,30 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                     + describeAll(seen, notYet));
         }
         return Transition.waitFor(s, s.label() + ": draining " + String.join(", ", notYet));
+    }
+
+    /**
+     * Instances of the batch terminated while in Standby: entering Standby lowered the desired capacity,
+     * so the group would not replace them. Raises it back by as many (its replacements boot into the
+     * channel's version, moved before the first change) and goes on with the rest of the batch.
+     */
+    private java.util.Optional<Transition<State>> lostInStandby(State s, FleetObservation seen, GroupView group, Instant now) {
+        List<String> lost = s.current().stream()
+                .filter(id -> seen.instance(id).map(i -> i.lifecycleState().startsWith("Terminat")).orElse(true)).toList();
+        if (lost.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Map<String, String> outcomes = new LinkedHashMap<>(s.outcomes());
+        lost.forEach(id -> outcomes.put(id, "terminated in Standby during " + s.label() + "; replaced by the group"));
+        State next = withBatch(s, s.current().stream().filter(id -> !lost.contains(id)).toList(), outcomes);
+        // The lost instances leave the batch in this same step, so the raise is made once (a kill between the
+        // call and the state's save would repeat it on resume).
+        int desired = group.capacity().desired() + lost.size();
+        if (next.current().isEmpty()) {
+            next = advance(next, now, null).state();
+        }
+        return java.util.Optional.of(Transition.act(next, s.label() + ": " + String.join(", ", lost) + " terminated in Standby; the group"
+                + " replaces it on " + s.request().version(), new FleetChange.ReplaceLostInStandby(s.request().group(), lost, desired)));
     }
 
     private Transition<State> health(State s, FleetObservation seen, Instant now) {

@@ -1,5 +1,7 @@
 package io.fleetdeploy.core.operation;
 
+import java.util.List;
+
 /**
  * Makes mutations happen through the ports. Every implementation must tolerate a mutation that
  * already happened (a resumed operation may repeat the last one) and, when undoing, one that never
@@ -9,4 +11,13 @@ package io.fleetdeploy.core.operation;
 public interface Effects {
 
     void apply(Mutation mutation, boolean undoing);
+
+    /**
+     * What {@code changes} (made in this order) leave in effect, for a user who must decide what to do
+     * with a halted operation. By default each change as it was made; implementations that know their
+     * mutations say the net result (instances still in Standby, processes still suspended).
+     */
+    default String describeNetEffect(List<Mutation> changes) {
+        return changes.isEmpty() ? "nothing" : String.join("; ", changes.stream().map(Mutation::describe).toList());
+    }
 }

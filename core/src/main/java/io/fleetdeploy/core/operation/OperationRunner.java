@@ -10,7 +10,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * Runs operations: observe, apply the pure transition, write each mutation and its inverse to the
@@ -20,6 +22,12 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class OperationRunner {
 
+    /** Ticks in a row that may fail on a transient error before the operation fails (or its undo stops). */
+    public static final int TRANSIENT_RETRIES = 6;
+    /** Backoff after the first transient failure; it doubles with each further one, up to {@link #MAX_BACKOFF}. */
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final OperationStore store;
@@ -28,11 +36,27 @@ public final class OperationRunner {
     private final Sleeper sleeper;
     private final ProgressListener progress;
     private final RunnerSettings settings;
+    private final ApiCalls apiCalls;
+    private final Predicate<Throwable> transientError;
     /** The session whose lease {@link #heartbeat()} renews: long effects (an SSM install) call it while they wait. */
     private volatile Session<?, ?> active;
 
     public OperationRunner(OperationStore store, S3Leases leases, Clock clock, Sleeper sleeper,
                            ProgressListener progress, RunnerSettings settings) {
+        this(store, leases, clock, sleeper, progress, settings, ApiCalls.NONE, e -> false);
+    }
+
+    /**
+     * @param apiCalls       the counter of cloud API calls, so each record says what its operation cost
+     * @param transientError which errors a later tick may not meet again (throttling, 5xx, a reset connection):
+     *                       a tick failing on one is retried up to {@link #TRANSIENT_RETRIES} times with backoff
+     *                       instead of failing the operation
+     */
+    public OperationRunner(OperationStore store, S3Leases leases, Clock clock, Sleeper sleeper,
+                           ProgressListener progress, RunnerSettings settings, ApiCalls apiCalls,
+                           Predicate<Throwable> transientError) {
+        this.apiCalls = apiCalls;
+        this.transientError = transientError;
         this.store = store;
         this.leases = leases;
         this.clock = clock;
@@ -59,8 +83,8 @@ public final class OperationRunner {
     /** Continues a persisted operation (its process died): takes its lease back and goes on from its state. */
     public Session<?, ?> resume(String operationId, OperationCatalog catalog, AbortSignal abort) {
         OperationRecord record = store.load(operationId);
-        if (record.status() == OperationStatus.FAILED && !record.undo().isEmpty()) {
-            // An undo that failed part-way: resuming finishes it.
+        if ((record.status() == OperationStatus.FAILED || record.status() == OperationStatus.HALTED) && !record.undo().isEmpty()) {
+            // An undo that failed part-way, or a failure halted in place: resuming puts everything back.
             record = record.withStatus(OperationStatus.ROLLING_BACK, record.message(), clock.instant());
         } else if (record.status().isFinal()) {
             throw FleetDeployException.invalidInput(
@@ -112,6 +136,11 @@ public final class OperationRunner {
         private OperationRecord record;
         private Lease lease;
         private Instant leaseRenewedAt;
+        /** API calls the record held when this session took over, and the counter's reading then. */
+        private final Map<String, Long> callsBefore;
+        private final Map<String, Long> counterAtStart;
+        /** Ticks that failed on a transient error since the last one that went through. */
+        private int transientFailures;
 
         Session(OperationDefinition<S, O> definition, Effects effects, OperationRecord record, Lease lease, AbortSignal abort) {
             this.definition = definition;
@@ -120,6 +149,8 @@ public final class OperationRunner {
             this.lease = lease;
             this.abort = abort;
             this.leaseRenewedAt = clock.instant();
+            this.callsBefore = record.apiCalls();
+            this.counterAtStart = apiCalls.snapshot();
         }
 
         public OperationRecord record() {
@@ -183,7 +214,7 @@ public final class OperationRunner {
                 String why = "Aborted (" + (abort.reason() == null ? "abort requested" : abort.reason()) + ")";
                 record = record.withStatus(OperationStatus.ABORTING, why, clock.instant());
                 line(why + "; undoing " + record.undo().size() + " change(s).");
-                store.save(record);
+                save();
             }
             if (record.status().isUndoing()) {
                 return undoOne();
@@ -195,12 +226,16 @@ public final class OperationRunner {
                 Transition<S> transition = definition.next(state, observation, clock.instant());
                 for (Mutation mutation : transition.actions()) {
                     List<UndoEntry> undo = new ArrayList<>(record.undo());
-                    undo.add(new UndoEntry(mutation, mutation.inverse(), clock.instant()));
-                    record = record.withUndo(undo, clock.instant());
-                    store.save(record);
+                    // A tick retried after a transient error computes the same mutation again: one entry is enough.
+                    if (undo.isEmpty() || !undo.get(undo.size() - 1).change().equals(mutation)) {
+                        undo.add(new UndoEntry(mutation, mutation.inverse(), clock.instant()));
+                        record = record.withUndo(undo, clock.instant());
+                        save();
+                    }
                     line(mutation.describe());
                     effects.apply(mutation, false);
                 }
+                transientFailures = 0;
                 OperationRecord before = record;
                 record = record.withState(store.mapper().valueToTree(transition.state()), transition.waitingFor(), clock.instant());
                 if (transition.progress() != null) {
@@ -213,7 +248,7 @@ public final class OperationRunner {
                     case FAILED -> fail(transition.failure());
                     default -> {
                         if (changed) {
-                            store.save(record); // an unchanged poll is not worth a write
+                            save(); // an unchanged poll is not worth a write
                         }
                     }
                 }
@@ -227,11 +262,15 @@ public final class OperationRunner {
             } catch (LeaseLostException e) {
                 record = record.withStatus(OperationStatus.HALTED, e.getMessage(), clock.instant());
                 line(e.getMessage());
-                store.save(record);
+                save();
                 return null;
             } catch (RuntimeException e) {
                 if (interrupted(e)) {
                     throw new OperationInterruptedException(record.id(), e);
+                }
+                Duration backoff = backoffAfter(e);
+                if (backoff != null) {
+                    return backoff;
                 }
                 fail(e instanceof FleetDeployException f ? f.whatFailed() : e.getClass().getSimpleName() + ": " + e.getMessage());
                 return record.status().isFinal() ? null : Duration.ZERO;
@@ -256,19 +295,24 @@ public final class OperationRunner {
                         // Not an undo failure: the entry stays in the persisted log and is undone on resume.
                         throw new OperationInterruptedException(record.id(), e);
                     }
+                    Duration backoff = backoffAfter(e);
+                    if (backoff != null) {
+                        return backoff; // the entry stays last in the log: the next tick tries it again
+                    }
                     // The remaining entries stay in the log: resume continues the undo from here.
                     record = record.withStatus(OperationStatus.FAILED, record.message() + " Undo failed at '"
                             + last.inverse().describe() + "': " + e.getMessage() + ". Still to put back: "
                             + describeRemaining(record.undo()) + ". Fix the cause and run `fleet-deploy resume "
                             + record.id() + "` to finish the undo.", clock.instant());
                     line(record.message());
-                    store.save(record);
+                    save();
                     releaseLease();
                     return null;
                 }
             }
+            transientFailures = 0;
             record = record.withUndo(undo, clock.instant());
-            store.save(record);
+            save();
             return Duration.ZERO;
         }
 
@@ -276,18 +320,21 @@ public final class OperationRunner {
             String message = "Failed: " + failure;
             line(message);
             if (record.onFailure() == OnFailure.HALT) {
-                finish(OperationStatus.HALTED, message + " Halted in place (onFailure: halt); undo log kept.");
+                List<Mutation> changes = record.undo().stream().map(UndoEntry::change).toList();
+                finish(OperationStatus.HALTED, message + " Halted in place (onFailure: halt). Left as it is now: "
+                        + effects.describeNetEffect(changes) + ". To put it all back, run `fleet-deploy resume " + record.id()
+                        + "`: it replays the undo log (" + describeRemaining(record.undo()) + ").");
             } else {
                 record = record.withStatus(OperationStatus.ROLLING_BACK, message, clock.instant());
                 line("Rolling back " + record.undo().size() + " change(s).");
-                store.save(record);
+                save();
             }
         }
 
         private void finish(OperationStatus status, String message) {
             record = record.withStatus(status, message, clock.instant());
             line(status + ": " + message);
-            store.save(record);
+            save();
             releaseLease();
         }
 
@@ -310,6 +357,32 @@ public final class OperationRunner {
                 }
                 leaseRenewedAt = clock.instant();
             }
+        }
+
+        /** Persists the record with the API calls counted so far. */
+        private void save() {
+            record = record.withApiCalls(ApiCalls.plusDifference(callsBefore, counterAtStart, apiCalls.snapshot()));
+            store.save(record);
+        }
+
+        /**
+         * A tick failed on {@code error}. Transient (throttling, 5xx, connection reset, after the SDK's own
+         * retries): says so and returns how long to back off before trying the tick again. Otherwise, or when
+         * too many ticks in a row failed that way: null.
+         */
+        private Duration backoffAfter(RuntimeException error) {
+            if (!transientError.test(error) || transientFailures >= TRANSIENT_RETRIES) {
+                return null;
+            }
+            transientFailures++;
+            Duration backoff = FIRST_BACKOFF.multipliedBy(1L << (transientFailures - 1));
+            if (backoff.compareTo(MAX_BACKOFF) > 0) {
+                backoff = MAX_BACKOFF;
+            }
+            line("transient AWS error (" + error.getMessage() + "); trying again in " + backoff.toMillis() + " ms (retry "
+                    + transientFailures + "/" + TRANSIENT_RETRIES + ")");
+            save();
+            return backoff;
         }
 
         private void line(String text) {

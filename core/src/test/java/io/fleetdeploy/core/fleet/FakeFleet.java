@@ -4,6 +4,7 @@ import io.fleetdeploy.core.FleetDeployException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,12 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     int minServing = 0;
     int lowestServing = Integer.MAX_VALUE;
     Consumer<String> onCall = call -> { };
+    /** Describes an instance entering Standby stays EnteringStandby for (draining), as Auto Scaling does. */
+    int describesWhileEnteringStandby = 0;
+    private final Map<String, Integer> enteringStandby = new HashMap<>();
+    /** The next calls of describe that fail, each with this error (then it is set back to null). */
+    int failingDescribes = 0;
+    RuntimeException describeError;
 
     FakeFleet(int size, String running) {
         for (int i = 1; i <= size; i++) {
@@ -72,9 +79,21 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
 
     @Override
     public Optional<GroupView> describe(String name) {
+        if (failingDescribes > 0) {
+            failingDescribes--;
+            throw describeError;
+        }
         if (!name.equals(group)) {
             return Optional.empty();
         }
+        enteringStandby.replaceAll((id, left) -> left - 1);
+        enteringStandby.entrySet().removeIf(e -> {
+            if (e.getValue() <= 0) {
+                lifecycle.put(e.getKey(), "Standby");
+                return true;
+            }
+            return false;
+        });
         List<GroupView.InstanceView> instances = lifecycle.entrySet().stream()
                 .map(e -> new GroupView.InstanceView(e.getKey(), e.getValue(), "Healthy")).toList();
         return Optional.of(new GroupView(group, capacity, instances, List.copyOf(suspended), List.of(TG)));
@@ -86,7 +105,12 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
             if (!"InService".equals(lifecycle.get(id))) {
                 throw new IllegalStateException(id + " is not InService");
             }
-            lifecycle.put(id, "Standby");
+            if (describesWhileEnteringStandby > 0) {
+                lifecycle.put(id, "EnteringStandby");
+                enteringStandby.put(id, describesWhileEnteringStandby);
+            } else {
+                lifecycle.put(id, "Standby");
+            }
         });
         capacity = new GroupView.Capacity(capacity.min(), capacity.max(), capacity.desired() - ids.size());
         call("enterStandby " + ids);
@@ -94,7 +118,12 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
 
     @Override
     public void exitStandby(String g, List<String> ids) {
-        ids.forEach(id -> lifecycle.put(id, "InService"));
+        ids.forEach(id -> {
+            if (!"Standby".equals(lifecycle.get(id))) {
+                throw new IllegalStateException("The instance " + id + " is not in Standby."); // as Auto Scaling answers
+            }
+            lifecycle.put(id, "InService");
+        });
         capacity = new GroupView.Capacity(capacity.min(), capacity.max(), capacity.desired() + ids.size());
         call("exitStandby " + ids);
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.aws.TransientAwsErrors;
+import io.fleetdeploy.core.operation.ApiCalls;
 import io.fleetdeploy.core.operation.AbortSignal;
 import io.fleetdeploy.core.operation.LeaseOptions;
 import io.fleetdeploy.core.operation.OnFailure;
@@ -26,6 +28,8 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
 
 /**
  * The runner and the operations together: state and leases in a real (embedded) S3, the fleet an
@@ -54,7 +58,7 @@ class FleetOperationsTest {
     private FleetOperations operations(String holder) {
         ProgressListener progress = lines::add;
         OperationRunner runner = new OperationRunner(store, leases, clock, clock.sleeper(), progress,
-                new RunnerSettings(Duration.ofSeconds(5), LeaseOptions.defaults(), holder));
+                new RunnerSettings(Duration.ofSeconds(5), LeaseOptions.defaults(), holder), ApiCalls.NONE, new TransientAwsErrors());
         FleetEffects effects = new FleetEffects(fleet, fleet, fleet, fleet, fleet, clock, clock.sleeper(),
                 Duration.ofMinutes(1), Duration.ofMinutes(5), progress);
         return new FleetOperations(fleet, fleet, fleet, fleet, effects, runner, store, clock);
@@ -139,6 +143,106 @@ class FleetOperationsTest {
         assertThat(done.status()).isEqualTo(OperationStatus.HALTED);
         assertThat(fleet.version).containsEntry("i-001", "2.1-bad");
         assertThat(store.load(done.id()).undo()).hasSize(5);
+    }
+
+    @Test
+    void aHaltedPushNamesWhatItLeftAndHowToUndoItAndResumePutsItBack() {
+        fleet.failingCommands.add("i-003");
+        OperationRecord halted = operations("ci#halt").rollout(push(66, OnFailure.HALT), new AbortSignal());
+
+        assertThat(halted.status()).isEqualTo(OperationStatus.HALTED);
+        assertThat(fleet.lifecycle).containsEntry("i-003", "Standby").containsEntry("i-004", "Standby");
+        assertThat(halted.message()).contains(
+                "fleet-agent install 2.0 failed on [i-003]",
+                "Left as it is now: in Standby: i-003, i-004 (group web); suspended processes: AZRebalance, AlarmNotification,"
+                        + " ScheduledActions, ReplaceUnhealthy (group web); channel web points at 2.0;"
+                        + " install 2.0 ran on i-001, i-002, i-003, i-004.",
+                "run `fleet-deploy resume " + halted.id() + "`");
+        assertThat(halted.message()).doesNotContain("in Standby: i-001");
+        assertThat(leases.read("web")).as("a halted operation does not hold the group").isEmpty();
+
+        OperationRecord undone = operations("ci#undo").resume(halted.id(), new AbortSignal());
+        assertThat(undone.status()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    private static AutoScalingException awsError(int status, String code) {
+        return (AutoScalingException) AutoScalingException.builder().statusCode(status)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(code + " (test)").build()).build();
+    }
+
+    @Test
+    void aTickFailingOnThrottlingIsRetriedWithBackoffAndTheRolloutCompletes() {
+        fleet.onCall = call -> {
+            if (call.equals("channel web -> 2.0")) { // after validation: the operation runs
+                fleet.describeError = awsError(400, "Throttling");
+                fleet.failingDescribes = 3;
+            }
+        };
+        OperationRecord done = operations("ci#throttled").rollout(push(66, null), new AbortSignal());
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(lines).filteredOn(l -> l.contains("transient AWS error")).hasSize(3)
+                .anyMatch(l -> l.contains("retry 3/" + OperationRunner.TRANSIENT_RETRIES) && l.contains("4000 ms"));
+    }
+
+    @Test
+    void aTickFailingOnA5xxTooOftenFailsTheOperationAndTheUndoPutsEverythingBack() {
+        fleet.onCall = call -> {
+            if (call.startsWith("exitStandby [i-001") && fleet.describeError == null) { // once, not again during the undo
+                fleet.describeError = awsError(503, "ServiceUnavailable");
+                fleet.failingDescribes = OperationRunner.TRANSIENT_RETRIES + 1;
+            }
+        };
+        OperationRecord done = operations("ci#5xx").rollout(push(66, null), new AbortSignal());
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("ServiceUnavailable");
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    @Test
+    void aNonTransientErrorFailsTheOperationAtOnce() {
+        fleet.onCall = call -> {
+            if (call.startsWith("exitStandby [i-001") && fleet.describeError == null) { // once, not again during the undo
+                fleet.describeError = awsError(403, "AccessDenied");
+                fleet.failingDescribes = 1;
+            }
+        };
+        OperationRecord done = operations("ci#denied").rollout(push(66, null), new AbortSignal());
+
+        assertThat(done.status()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("AccessDenied");
+        assertThat(lines).noneMatch(l -> l.contains("transient AWS error"));
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+    }
+
+    @Test
+    void anAbortWhileAnInstanceIsStillEnteringStandbyWaitsForStandbyBeforeExitingIt() {
+        fleet.describesWhileEnteringStandby = 3;
+        AbortSignal abort = new AbortSignal();
+        fleet.onCall = call -> {
+            if (call.startsWith("enterStandby [i-001")) {
+                abort.request("Ctrl-C");
+            }
+        };
+        OperationRecord done = operations("me@laptop").rollout(push(66, null), abort);
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ABORTED);
+        assertThat(fleet.lifecycle.values()).as("nothing left in (Entering)Standby").containsOnly("InService");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+        assertThat(fleet.calls).contains("exitStandby [i-001, i-002]");
+        assertThat(lines).anyMatch(l -> l.contains("back in service and healthy"));
     }
 
     @Test

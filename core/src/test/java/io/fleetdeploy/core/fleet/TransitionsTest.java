@@ -106,6 +106,29 @@ class TransitionsTest {
     }
 
     @Test
+    void anInstanceTerminatedInStandbyRaisesTheDesiredCapacityBackSoTheGroupReplacesIt() {
+        PushRollout.State s = pushAt(PushRollout.Phase.INSTALL, List.of(List.of("i-1", "i-2"), List.of("i-3", "i-4")), 0, 2);
+        // Entering Standby lowered the desired capacity to the 3 instances outside it; i-1 then died in Standby.
+        FleetObservation i1Lost = seen(Map.of("i-2", "Standby", "i-3", "InService", "i-4", "InService"),
+                Map.of("i-3", "healthy", "i-4", "healthy"), "1.0", null);
+        Transition<PushRollout.State> t = push.next(s, i1Lost, T0.plusSeconds(5));
+        assertThat(t.actions()).containsExactly(new FleetChange.ReplaceLostInStandby("web", List.of("i-1"), 4));
+        assertThat(t.actions().get(0).inverse()).as("never lowered again by an undo").isNull();
+        assertThat(t.state().current()).containsExactly("i-2");
+        assertThat(t.state().phase()).isEqualTo(PushRollout.Phase.INSTALL);
+        assertThat(t.state().outcomes()).containsEntry("i-1", "terminated in Standby during batch 1/2; replaced by the group");
+        assertThat(push.next(t.state(), i1Lost, T0.plusSeconds(6)).actions())
+                .containsExactly(new FleetChange.Install("web", List.of("i-2"), "2.0", "1.0", Duration.ofMinutes(10)));
+
+        PushRollout.State exiting = pushAt(PushRollout.Phase.EXIT_STANDBY, List.of(List.of("i-1"), List.of("i-3")), 0, 1);
+        Transition<PushRollout.State> allLost = push.next(exiting, seen(Map.of("i-1", "Terminating", "i-3", "InService"),
+                Map.of("i-3", "healthy"), "1.0", null), T0.plusSeconds(5));
+        assertThat(allLost.actions()).containsExactly(new FleetChange.ReplaceLostInStandby("web", List.of("i-1"), 3));
+        assertThat(allLost.state().batch()).as("an emptied batch is done").isEqualTo(1);
+        assertThat(allLost.state().phase()).isEqualTo(PushRollout.Phase.STANDBY);
+    }
+
+    @Test
     void theHealthGateNeedsHealthyChecksInARowOnTheNewVersion() {
         PushRollout.State s = pushAt(PushRollout.Phase.HEALTH, List.of(List.of("i-1"), List.of("i-2")), 0, 1);
         FleetObservation good = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "healthy", "i-2", "healthy"), "2.0", null);

@@ -3,6 +3,9 @@ package io.fleetdeploy.cli;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.aws.AwsSettings;
 import java.io.PrintWriter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,8 +21,15 @@ import software.amazon.awssdk.core.exception.SdkException;
         name = "fleet-deploy",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Publishes releases and rolls them out to EC2 Auto Scaling groups.",
-        subcommands = {
+        description = "Publishes releases and rolls them out to EC2 Auto Scaling groups.")
+public final class FleetDeployCli {
+
+    /**
+     * The subcommands, registered by {@link #commandLine}: picocli builds a command's model by
+     * reflection over all its options, which for every subcommand was a third of a short command's
+     * start-up, so a command line that names one gets only that one.
+     */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
             CommandLine.HelpCommand.class,
             PublishCommand.class,
             ReleasesCommand.class,
@@ -32,9 +42,10 @@ import software.amazon.awssdk.core.exception.SdkException;
             SandboxCommand.class,
             MigrateCommand.class,
             SchemaKeyCommand.class,
-            io.fleetdeploy.cli.demo.DemoCommand.class,
-        })
-public final class FleetDeployCli {
+            io.fleetdeploy.cli.demo.DemoCommand.class);
+
+    /** Global options that take a value: the word after them is that value, not a subcommand. */
+    private static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--region", "--endpoint", "--profile");
 
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
@@ -72,7 +83,7 @@ public final class FleetDeployCli {
     /** Runs one command line; the entry point for tests, which give their own writers. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         FleetDeployCli root = new FleetDeployCli();
-        CommandLine commandLine = new CommandLine(root);
+        CommandLine commandLine = commandLine(root, args);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((exception, failedCommand, parseResult) -> {
@@ -89,6 +100,42 @@ public final class FleetDeployCli {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The command line with the one subcommand {@code args} names, or with all of them when it names
+     * none or {@code help} (usage and help list them all; an unknown name gets picocli's suggestions).
+     */
+    static CommandLine commandLine(FleetDeployCli root, String... args) {
+        CommandLine commandLine = new CommandLine(root);
+        String named = subcommandName(args);
+        for (Class<?> subcommand : SUBCOMMANDS) {
+            if (named == null || named.equals("help") || named.equals(subcommand.getAnnotation(Command.class).name())) {
+                commandLine.addSubcommand(subcommand);
+            }
+        }
+        return commandLine;
+    }
+
+    /** The first word of {@code args} that is a subcommand's name, skipping the values of global options; null if none. */
+    private static String subcommandName(String... args) {
+        Set<String> names = new HashSet<>();
+        for (Class<?> subcommand : SUBCOMMANDS) {
+            names.add(subcommand.getAnnotation(Command.class).name());
+        }
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--")) {
+                return null;
+            }
+            if (GLOBAL_OPTIONS_WITH_VALUE.contains(args[i])) {
+                i++;
+            } else if (names.contains(args[i])) {
+                return args[i];
+            } else if (!args[i].startsWith("-")) {
+                return null; // a word that names no subcommand: picocli reports it against all of them
+            }
+        }
+        return null;
     }
 
     private static String describe(Exception exception) {

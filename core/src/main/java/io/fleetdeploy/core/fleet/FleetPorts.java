@@ -54,7 +54,9 @@ public final class FleetPorts {
     public interface Commands {
         /**
          * Runs {@code fleet-agent.sh install <version>} on the instances and waits (bounded) until it ended
-         * everywhere; throws a FleetDeployException naming every instance where it failed.
+         * everywhere; throws a FleetDeployException naming every instance where it failed. Only the undo of a
+         * push waits this way (one undo entry is one blocking step of the runner); the push itself uses
+         * {@link #sendInstall} and observes the command tick by tick.
          */
         void install(String group, List<String> instanceIds, String version, Duration timeout);
 

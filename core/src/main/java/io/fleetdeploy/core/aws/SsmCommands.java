@@ -13,12 +13,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.CommandInvocation;
 
 /**
  * Runs the instance agent through SSM Run Command ({@code AWS-RunShellScript}):
@@ -32,7 +32,6 @@ public final class SsmCommands implements FleetPorts.Commands {
     /** SendCommand takes at most 50 instance ids. */
     private static final int MAX_TARGETS = 50;
     private static final String AGENT_RESOURCE = "io/fleetdeploy/agent/fleet-agent.sh";
-    private static final Set<String> DONE = Set.of("Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated");
 
     /**
      * @param s3Endpoint the S3 endpoint the instances use (sandbox, S3-compatible store); null: the instance's own setting
@@ -62,8 +61,24 @@ public final class SsmCommands implements FleetPorts.Commands {
         return new SsmCommands(AwsClients.configure(SsmClient.builder(), settings).build(), agent, clock, sleeper, Duration.ofSeconds(1));
     }
 
+    /**
+     * Sends the install and waits (bounded by the timeout + 30 s) until it ended everywhere. The undo
+     * of a push (putting the previous version back) runs this blocking form; the rollout itself sends
+     * with {@link #sendInstall} and observes the command on later ticks.
+     */
     @Override
     public void install(String group, List<String> instanceIds, String version, Duration timeout) {
+        Map<String, String> commandIds = sendInstall(group, instanceIds, version, timeout);
+        Map<String, FleetPorts.CommandInvocation> finished = await(commandIds, timeout.plus(Duration.ofSeconds(30)), version, group);
+        List<String> failures = instanceIds.stream().map(finished::get).filter(inv -> !inv.succeeded())
+                .map(FleetPorts.CommandInvocation::describe).toList();
+        if (!failures.isEmpty()) {
+            throw FleetPorts.Commands.installFailed(version, group, failures, instanceIds.size());
+        }
+    }
+
+    @Override
+    public Map<String, String> sendInstall(String group, List<String> instanceIds, String version, Duration timeout) {
         Names.requireSafe("version", version);
         Names.requireSafe("group", group);
         List<String> commands = commands(group, version);
@@ -79,41 +94,40 @@ public final class SsmCommands implements FleetPorts.Commands {
                     .command().commandId();
             chunk.forEach(id -> commandIds.put(id, commandId));
         }
-        Map<String, CommandInvocation> finished = await(commandIds, timeout.plus(Duration.ofSeconds(30)), version, group);
-        List<String> failures = new ArrayList<>();
-        for (String id : instanceIds) {
-            CommandInvocation invocation = finished.get(id);
-            if (!"Success".equals(invocation.statusAsString())) {
-                failures.add(id + " " + invocation.statusAsString() + outputOf(invocation));
-            }
-        }
-        if (!failures.isEmpty()) {
-            throw new FleetDeployException("fleet-agent install " + version + " failed on " + failures.size() + " of "
-                    + instanceIds.size() + " instance(s) of group " + group + ": " + String.join("; ", failures) + ".",
-                    "", "Read the agent's output above; the operation puts back what it changed unless onFailure is halt.");
-        }
+        return commandIds;
     }
 
-    private Map<String, CommandInvocation> await(Map<String, String> commandIds, Duration bound, String version, String group) {
+    /** One ListCommandInvocations (paginated) per distinct command. */
+    @Override
+    public Map<String, FleetPorts.CommandInvocation> invocations(Map<String, String> commandIdByInstance) {
+        Map<String, FleetPorts.CommandInvocation> found = new LinkedHashMap<>();
+        for (String commandId : new LinkedHashSet<>(commandIdByInstance.values())) {
+            client.listCommandInvocationsPaginator(b -> b.commandId(commandId).details(true)).commandInvocations().forEach(inv -> {
+                if (commandId.equals(commandIdByInstance.get(inv.instanceId()))) {
+                    found.put(inv.instanceId(), new FleetPorts.CommandInvocation(inv.instanceId(), commandId, inv.statusAsString(),
+                            outputOf(inv)));
+                }
+            });
+        }
+        return found;
+    }
+
+    @Override
+    public void cancel(Collection<String> commandIds) {
+        new LinkedHashSet<>(commandIds).forEach(id -> client.cancelCommand(b -> b.commandId(id)));
+    }
+
+    private Map<String, FleetPorts.CommandInvocation> await(Map<String, String> commandIds, Duration bound, String version, String group) {
         Instant giveUp = clock.instant().plus(bound);
-        Map<String, CommandInvocation> finished = new LinkedHashMap<>();
         while (true) {
-            for (String commandId : Set.copyOf(commandIds.values())) {
-                client.listCommandInvocationsPaginator(b -> b.commandId(commandId).details(true)).commandInvocations().forEach(inv -> {
-                    if (DONE.contains(inv.statusAsString())) {
-                        finished.put(inv.instanceId(), inv);
-                    }
-                });
-            }
-            List<String> pending = commandIds.keySet().stream().filter(id -> !finished.containsKey(id)).toList();
+            Map<String, FleetPorts.CommandInvocation> seen = invocations(commandIds);
+            List<String> pending = commandIds.keySet().stream().filter(id -> seen.get(id) == null || !seen.get(id).ended()).toList();
             if (pending.isEmpty()) {
-                return finished;
+                return seen;
             }
             if (!clock.instant().isBefore(giveUp)) {
-                commandIds.values().stream().distinct().forEach(id -> client.cancelCommand(b -> b.commandId(id)));
-                throw new FleetDeployException("fleet-agent install " + version + " did not end within " + bound + " on "
-                        + String.join(", ", pending) + " (group " + group + "); the command was cancelled.", "",
-                        "Check the SSM agent on those instances (aws ssm list-command-invocations).");
+                cancel(commandIds.values());
+                throw FleetPorts.Commands.installNotEnded(version, group, bound, pending);
             }
             try {
                 sleeper.sleep(pollInterval);
@@ -125,7 +139,8 @@ public final class SsmCommands implements FleetPorts.Commands {
         }
     }
 
-    private static String outputOf(CommandInvocation invocation) {
+    /** The tail of the first plugin's output (where SSM puts stdout and then stderr), on one line; "" when there is none. */
+    private static String outputOf(software.amazon.awssdk.services.ssm.model.CommandInvocation invocation) {
         if (invocation.commandPlugins() == null || invocation.commandPlugins().isEmpty()) {
             return "";
         }
@@ -134,7 +149,7 @@ public final class SsmCommands implements FleetPorts.Commands {
             return "";
         }
         String tail = output.length() > 400 ? output.substring(output.length() - 400) : output;
-        return " (" + tail.strip().replace('\n', ' ') + ")";
+        return tail.strip().replace('\n', ' ');
     }
 
     /** The shell lines: the environment contract, the agent script (when core ships it), then the install. */

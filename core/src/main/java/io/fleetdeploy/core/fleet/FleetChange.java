@@ -20,6 +20,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = FleetChange.MoveChannel.class, name = "moveChannel"),
     @JsonSubTypes.Type(value = FleetChange.Install.class, name = "install"),
     @JsonSubTypes.Type(value = FleetChange.ReplaceLostInStandby.class, name = "replaceLostInStandby"),
+    @JsonSubTypes.Type(value = FleetChange.CancelCommands.class, name = "cancelCommands"),
 })
 public sealed interface FleetChange extends Mutation {
 
@@ -152,6 +153,20 @@ public sealed interface FleetChange extends Mutation {
         public String describe() {
             return "raise the desired capacity of group " + group + " to " + desired + " to replace " + String.join(", ", lostInstanceIds)
                     + " (terminated in Standby)";
+        }
+    }
+
+    /**
+     * SSM commands whose bound passed: cancelled where they still run, so a late install does not race
+     * the undo that puts the previous version back. No inverse: a cancelled command is not sent again.
+     */
+    record CancelCommands(String group, List<String> commandIds) implements FleetChange {
+        public Mutation inverse() {
+            return null;
+        }
+
+        public String describe() {
+            return "cancel SSM command(s) " + String.join(", ", commandIds) + " (group " + group + ")";
         }
     }
 }

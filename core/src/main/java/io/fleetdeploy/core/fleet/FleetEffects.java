@@ -84,14 +84,46 @@ public final class FleetEffects implements Effects {
         } else if (change instanceof FleetChange.MoveChannel c) {
             moveChannel(c, undoing);
         } else if (change instanceof FleetChange.Install c) {
-            // An instance that already reports the version needs no command: on undo, that is the one
-            // whose install failed (so it still runs the previous version) or never began.
-            List<String> ids = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")).stream()
-                    .filter(id -> statuses.status(c.group(), id).map(s -> !s.runs(c.version())).orElse(true)).toList();
+            // Blocking: only the undo of a push runs the install this way (see start()).
+            List<String> ids = needInstall(c);
             if (!ids.isEmpty()) {
-                commands.install(c.group(), ids, c.version(), c.timeout() != null ? c.timeout() : commandTimeout);
+                commands.install(c.group(), ids, c.version(), timeoutOf(c));
             }
+        } else if (change instanceof FleetChange.CancelCommands c) {
+            commands.cancel(c.commandIds());
         }
+    }
+
+    /**
+     * A push's install only sends the SSM command and returns its ids (instance id -> command id): the
+     * rollout observes the command on later ticks, so no thread waits for it. Every other change: as {@link #apply}.
+     */
+    @Override
+    public Map<String, String> start(Mutation mutation) {
+        if (mutation instanceof FleetChange.Install c) {
+            List<String> ids = needInstall(c);
+            return ids.isEmpty() ? Map.of() : commands.sendInstall(c.group(), ids, c.version(), timeoutOf(c));
+        }
+        apply(mutation, false);
+        return Map.of();
+    }
+
+    /**
+     * The instances the install still has to run on. One that already reports the version needs no
+     * command: on undo, that is the one whose install failed (so it still runs the previous version) or never began.
+     */
+    private List<String> needInstall(FleetChange.Install c) {
+        return only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")).stream()
+                .filter(id -> statuses.status(c.group(), id).map(s -> !s.runs(c.version())).orElse(true)).toList();
+    }
+
+    private Duration timeoutOf(FleetChange.Install c) {
+        return c.timeout() != null ? c.timeout() : commandTimeout;
+    }
+
+    /** The SSM port, for the observer (the rollout reads its commands' invocations through it). */
+    FleetPorts.Commands commands() {
+        return commands;
     }
 
     /**

@@ -7,14 +7,27 @@ import java.util.Optional;
 /**
  * One look at a group: the group itself (empty when it no longer exists), every instance's target
  * states across the group's target groups, what the agent reported for the instances asked about,
- * and the channel pointer.
+ * the channel pointer, and how the SSM commands asked about run (instance id -> invocation; an
+ * instance whose invocation SSM does not list yet is left out).
  */
 public record FleetObservation(Optional<GroupView> group, Map<String, List<TargetState>> targets,
-                               Map<String, InstanceStatus> statuses, Optional<String> channelVersion) {
+                               Map<String, InstanceStatus> statuses, Optional<String> channelVersion,
+                               Map<String, FleetPorts.CommandInvocation> commands) {
 
     public FleetObservation {
         targets = Map.copyOf(targets);
         statuses = Map.copyOf(statuses);
+        commands = commands == null ? Map.of() : Map.copyOf(commands);
+    }
+
+    /** A look that asked about no command. */
+    public FleetObservation(Optional<GroupView> group, Map<String, List<TargetState>> targets,
+                            Map<String, InstanceStatus> statuses, Optional<String> channelVersion) {
+        this(group, targets, statuses, channelVersion, Map.of());
+    }
+
+    public FleetObservation withCommands(Map<String, FleetPorts.CommandInvocation> invocations) {
+        return new FleetObservation(group, targets, statuses, channelVersion, invocations);
     }
 
     public Optional<GroupView.InstanceView> instance(String id) {

@@ -14,9 +14,11 @@ public final class FleetObserver {
     private final FleetPorts.Traffic traffic;
     private final FleetPorts.Statuses statuses;
     private final FleetPorts.Releases releases;
+    private final FleetPorts.Commands commands;
 
     public FleetObserver(FleetPorts.Groups groups, FleetPorts.Traffic traffic, FleetPorts.Statuses statuses,
-                         FleetPorts.Releases releases) {
+                         FleetPorts.Releases releases, FleetPorts.Commands commands) {
+        this.commands = commands;
         this.groups = groups;
         this.traffic = traffic;
         this.statuses = statuses;
@@ -39,6 +41,11 @@ public final class FleetObserver {
         Map<String, InstanceStatus> reported = ids.isEmpty() ? Map.of() : statuses.statuses(group, ids);
         Optional<String> pointer = channel == null ? Optional.empty() : releases.channelVersion(channel);
         return new FleetObservation(view, targets, reported, pointer);
+    }
+
+    /** How these SSM commands (instance id -> command id) run: read-only (ListCommandInvocations). */
+    public Map<String, FleetPorts.CommandInvocation> invocations(Map<String, String> commandIdByInstance) {
+        return commandIdByInstance.isEmpty() ? Map.of() : commands.invocations(commandIdByInstance);
     }
 
     public Optional<GroupView> group(String group) {

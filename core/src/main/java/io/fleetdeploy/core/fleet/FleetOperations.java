@@ -38,7 +38,7 @@ public final class FleetOperations implements OperationCatalog {
         this.groups = groups;
         this.traffic = traffic;
         this.releases = releases;
-        this.observer = new FleetObserver(groups, traffic, statuses, releases);
+        this.observer = new FleetObserver(groups, traffic, statuses, releases, effects.commands());
         this.effects = effects;
         this.runner = runner;
         this.store = store;

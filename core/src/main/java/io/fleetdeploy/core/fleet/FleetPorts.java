@@ -1,5 +1,6 @@
 package io.fleetdeploy.core.fleet;
 
+import io.fleetdeploy.core.FleetDeployException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -53,9 +54,61 @@ public final class FleetPorts {
     public interface Commands {
         /**
          * Runs {@code fleet-agent.sh install <version>} on the instances and waits (bounded) until it ended
-         * everywhere; throws a FleetDeployException naming every instance where it failed.
+         * everywhere; throws a FleetDeployException naming every instance where it failed. Only the undo of a
+         * push waits this way (one undo entry is one blocking step of the runner); the push itself uses
+         * {@link #sendInstall} and observes the command tick by tick.
          */
         void install(String group, List<String> instanceIds, String version, Duration timeout);
+
+        /**
+         * Sends {@code fleet-agent.sh install <version>} to the instances and returns at once, without
+         * waiting: instance id -> the id of the command sent to it. {@link #invocations} says how it goes.
+         */
+        Map<String, String> sendInstall(String group, List<String> instanceIds, String version, Duration timeout);
+
+        /** How the commands run on their instances (instance id -> command id): instance id -> invocation; instances not listed yet are left out. */
+        Map<String, CommandInvocation> invocations(Map<String, String> commandIdByInstance);
+
+        /** Cancels the commands where they still run (a command whose bound passed). */
+        void cancel(Collection<String> commandIds);
+
+        /** An install that ended badly somewhere: the same words whether it was waited for or observed tick by tick. */
+        static FleetDeployException installFailed(String version, String group, List<String> failures, int of) {
+            return new FleetDeployException("fleet-agent install " + version + " failed on " + failures.size() + " of "
+                    + of + " instance(s) of group " + group + ": " + String.join("; ", failures) + ".",
+                    "", "Read the agent's output above; the operation puts back what it changed unless onFailure is halt.");
+        }
+
+        /** An install whose bound passed on {@code pending} (the command is cancelled). */
+        static FleetDeployException installNotEnded(String version, String group, Duration bound, List<String> pending) {
+            return new FleetDeployException("fleet-agent install " + version + " did not end within " + bound + " on "
+                    + String.join(", ", pending) + " (group " + group + "); the command was cancelled.", "",
+                    "Check the SSM agent on those instances (aws ssm list-command-invocations).");
+        }
+    }
+
+    /**
+     * One instance's part of an SSM command.
+     *
+     * @param status SSM's status: Pending, InProgress, Delayed, Success, Failed, TimedOut, Cancelled, Undeliverable, Terminated...
+     * @param output the tail of the command's output (stdout then stderr as SSM reports it), "" when there is none
+     */
+    public record CommandInvocation(String instanceId, String commandId, String status, String output) {
+        private static final java.util.Set<String> ENDED = java.util.Set.of("Success", "Failed", "TimedOut", "Cancelled",
+                "Undeliverable", "Terminated");
+
+        public boolean ended() {
+            return ENDED.contains(status);
+        }
+
+        public boolean succeeded() {
+            return "Success".equals(status);
+        }
+
+        /** For messages: "i-1 Failed (tail of the output)", as the blocking install said it. */
+        public String describe() {
+            return instanceId + " " + status + (output == null || output.isBlank() ? "" : " (" + output + ")");
+        }
     }
 
     public interface Releases {

@@ -3,6 +3,7 @@ package io.fleetdeploy.core.fleet;
 import io.fleetdeploy.core.operation.Mutation;
 import io.fleetdeploy.core.operation.OperationDefinition;
 import io.fleetdeploy.core.operation.Transition;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,21 +22,37 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
     public static final String KIND = "rollout-push";
 
-    public enum Phase { PREPARE, STANDBY, WAIT_STANDBY, INSTALL, EXIT_STANDBY, HEALTH, PAUSE, FINISH }
+    /** INSTALL sends the SSM command; INSTALLING observes it until it ended everywhere (no thread waits for it). */
+    public enum Phase { PREPARE, STANDBY, WAIT_STANDBY, INSTALL, INSTALLING, EXIT_STANDBY, HEALTH, PAUSE, FINISH }
+
+    /** Time SSM may take beyond the command's own timeout to report it ended, before the batch fails. */
+    static final Duration COMMAND_MARGIN = Duration.ofSeconds(30);
 
     /**
      * @param outcomes instance id -> what happened to it ("installed 1.2", "terminated during batch 2", ...)
      * @param waitSince when the current wait began (its deadline is waitSince + timeout)
+     * @param commands  INSTALLING: instance id -> the SSM command sent to it for this batch, so a resumed
+     *                  operation observes that command instead of sending another
      */
     public record State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
                         List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
-                        Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
+                        Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings,
+                        Map<String, String> commands) {
 
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
             batches = batches == null ? List.of() : List.copyOf(batches);
             outcomes = outcomes == null ? Map.of() : Map.copyOf(outcomes);
             timings = timings == null ? List.of() : List.copyOf(timings);
+            commands = commands == null ? Map.of() : Map.copyOf(commands);
+        }
+
+        /** A state with no SSM command under way. */
+        public State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
+                     List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
+                     Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
+            this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
+                    outcomes, timings, Map.of());
         }
 
         public static State start(RolloutRequest request) {
@@ -45,6 +62,13 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         State with(Phase newPhase, Instant since) {
             return new State(request, previousVersion, required, suspendedByUs, batches, batch, newPhase, 0, since,
                     batchStarted, outcomes, timings);
+        }
+
+        State withCommands(Map<String, String> sent) {
+            Map<String, String> all = new LinkedHashMap<>(commands);
+            all.putAll(sent);
+            return new State(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince,
+                    batchStarted, outcomes, timings, all);
         }
 
         List<String> current() {
@@ -81,7 +105,15 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
     public FleetObservation observe(State state) {
         // PREPARE reads every InService instance's status (null), to skip those that already run the version.
         List<String> statusOf = state.phase() == Phase.HEALTH ? state.current() : state.phase() == Phase.PREPARE ? null : List.of();
-        return observer.observe(state.request().group(), statusOf, state.phase() == Phase.PREPARE ? state.request().channel() : null);
+        FleetObservation seen = observer.observe(state.request().group(), statusOf,
+                state.phase() == Phase.PREPARE ? state.request().channel() : null);
+        return state.phase() == Phase.INSTALLING ? seen.withCommands(observer.invocations(state.commands())) : seen;
+    }
+
+    /** The Install of INSTALL sent its SSM commands: record them (persisted at once by the runner). */
+    @Override
+    public State started(State state, Mutation action, Map<String, String> started) {
+        return action instanceof FleetChange.Install && state.phase() == Phase.INSTALLING ? state.withCommands(started) : state;
     }
 
     @Override
@@ -95,11 +127,10 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             case PREPARE -> prepare(s, seen, group, now);
             case STANDBY -> standby(s, seen, group, now);
             case WAIT_STANDBY -> waitStandby(s, seen, now);
-            case INSTALL, EXIT_STANDBY -> lostInStandby(s, seen, group, now)
-                    .orElseGet(() -> s.phase() == Phase.INSTALL
-                            ? Transition.act(s.with(Phase.EXIT_STANDBY, now), null,
-                                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout()))
-                            : Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(r.group(), s.current())));
+            case INSTALL -> lostInStandby(s, seen, group, now).orElseGet(() -> Transition.act(s.with(Phase.INSTALLING, now), null,
+                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout())));
+            case INSTALLING -> lostInStandby(s, seen, group, now).orElseGet(() -> installing(s, seen, now));
+            case EXIT_STANDBY -> lostInStandby(s, seen, group, now).orElseGet(() -> exitStandby(s, now));
             case HEALTH -> health(s, seen, now);
             case PAUSE -> now.isBefore(s.waitSince().plus(r.pauseBetweenBatches()))
                     ? Transition.waitFor(s, "pause between batches until " + s.waitSince().plus(r.pauseBetweenBatches()))
@@ -213,6 +244,38 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                 + " replaces it on " + s.request().version(), new FleetChange.ReplaceLostInStandby(s.request().group(), lost, desired)));
     }
 
+    /**
+     * Waits, tick by tick, until the batch's SSM commands ended on every instance still in it (an
+     * instance with no command already ran the version), bounded by the command's timeout + a margin.
+     * Any that did not succeed fails the batch (so its undo puts the previous version back).
+     */
+    private Transition<State> installing(State s, FleetObservation seen, Instant now) {
+        RolloutRequest r = s.request();
+        List<String> sentTo = s.current().stream().filter(id -> s.commands().containsKey(id)).toList();
+        List<String> running = sentTo.stream().filter(id -> !seen.commands().containsKey(id) || !seen.commands().get(id).ended()).toList();
+        if (running.isEmpty()) {
+            List<String> failures = sentTo.stream().map(id -> seen.commands().get(id)).filter(inv -> !inv.succeeded())
+                    .map(FleetPorts.CommandInvocation::describe).toList();
+            if (!failures.isEmpty()) {
+                return Transition.fail(s, FleetPorts.Commands.installFailed(r.version(), r.group(), failures, sentTo.size()).whatFailed());
+            }
+            return exitStandby(s, now);
+        }
+        Duration bound = r.commandTimeout().plus(COMMAND_MARGIN);
+        if (!now.isBefore(s.waitSince().plus(bound))) {
+            List<String> commandIds = running.stream().map(id -> s.commands().get(id)).distinct().toList();
+            return new Transition<>(s, List.of(new FleetChange.CancelCommands(r.group(), commandIds)), Transition.Outcome.FAILED,
+                    FleetPorts.Commands.installNotEnded(r.version(), r.group(), bound, running).whatFailed(), null, null, Duration.ZERO);
+        }
+        return Transition.waitFor(s, s.label() + ": fleet-agent install " + r.version() + " on " + String.join(", ", running)
+                + " (SSM command " + String.join(", ", running.stream().map(id -> s.commands().get(id)).distinct().toList())
+                + ") until " + s.waitSince().plus(bound));
+    }
+
+    private Transition<State> exitStandby(State s, Instant now) {
+        return Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(s.request().group(), s.current()));
+    }
+
     private Transition<State> health(State s, FleetObservation seen, Instant now) {
         RolloutRequest r = s.request();
         List<String> failed = s.current().stream().filter(id -> seen.statuses().containsKey(id) && seen.statuses().get(id).failed()).toList();
@@ -267,7 +330,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         List<List<String>> batches = new ArrayList<>(s.batches());
         batches.set(s.batch(), batch);
         return new State(s.request(), s.previousVersion(), s.required(), s.suspendedByUs(), batches, s.batch(), s.phase(),
-                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings());
+                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings(), s.commands());
     }
 
     private static boolean timedOut(State s, Instant now) {

@@ -1,6 +1,7 @@
 package io.fleetdeploy.core.operation;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Makes mutations happen through the ports. Every implementation must tolerate a mutation that
@@ -11,6 +12,17 @@ import java.util.List;
 public interface Effects {
 
     void apply(Mutation mutation, boolean undoing);
+
+    /**
+     * Makes a mutation of a running operation (not an undo). A mutation that starts work going on after
+     * it returned (an SSM command) returns what identifies that work (instance id -> command id), which
+     * the runner hands to {@link OperationDefinition#started} and persists, so later ticks observe that
+     * work instead of waiting for it here. By default: {@link #apply}, nothing started.
+     */
+    default Map<String, String> start(Mutation mutation) {
+        apply(mutation, false);
+        return Map.of();
+    }
 
     /**
      * What {@code changes} (made in this order) leave in effect, for a user who must decide what to do

@@ -24,4 +24,13 @@ public interface OperationDefinition<S, O> {
 
     /** Pure: same inputs, same output; no I/O, no clock of its own. */
     Transition<S> next(S state, O observation, Instant now);
+
+    /**
+     * Pure: the state once {@code action}, one of the actions of the last transition, started work that goes
+     * on ({@code started}: what {@link Effects#start} returned, e.g. instance id -> SSM command id). The
+     * runner persists it at once, so a resumed operation observes that work instead of starting it again.
+     */
+    default S started(S state, Mutation action, java.util.Map<String, String> started) {
+        return state;
+    }
 }

@@ -224,6 +224,7 @@ public final class OperationRunner {
                 S state = state();
                 O observation = definition.observe(state);
                 Transition<S> transition = definition.next(state, observation, clock.instant());
+                S next = transition.state();
                 for (Mutation mutation : transition.actions()) {
                     List<UndoEntry> undo = new ArrayList<>(record.undo());
                     // A tick retried after a transient error computes the same mutation again: one entry is enough.
@@ -233,11 +234,17 @@ public final class OperationRunner {
                         save();
                     }
                     line(mutation.describe());
-                    effects.apply(mutation, false);
+                    Map<String, String> started = effects.start(mutation);
+                    if (!started.isEmpty()) {
+                        // Saved before anything else can fail: a resume must observe this work, not start it again.
+                        next = definition.started(next, mutation, started);
+                        record = record.withState(store.mapper().valueToTree(next), record.waitingFor(), clock.instant());
+                        save();
+                    }
                 }
                 transientFailures = 0;
                 OperationRecord before = record;
-                record = record.withState(store.mapper().valueToTree(transition.state()), transition.waitingFor(), clock.instant());
+                record = record.withState(store.mapper().valueToTree(next), transition.waitingFor(), clock.instant());
                 if (transition.progress() != null) {
                     line(transition.progress());
                 }

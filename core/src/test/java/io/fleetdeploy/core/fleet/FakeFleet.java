@@ -33,6 +33,11 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     GroupView.Capacity capacity;
     final Set<String> unhealthyVersions = new HashSet<>();
     final Set<String> failingCommands = new HashSet<>();
+    /** Ids of the commands sendInstall sent, in order; "instance command" -> how it ended. */
+    final List<String> sentCommands = new ArrayList<>();
+    final Map<String, FleetPorts.CommandInvocation> invocations = new HashMap<>();
+    /** While true, every command sent reports InProgress (the agent still installing). */
+    boolean commandsRunning = false;
     final Set<String> published = new HashSet<>();
     final Map<String, String> channels = new LinkedHashMap<>();
     final List<String> calls = new ArrayList<>();
@@ -198,6 +203,42 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
         }
     }
 
+    /** Runs at once like {@link #install}, but reports through {@link #invocations} instead of throwing. */
+    @Override
+    public Map<String, String> sendInstall(String g, List<String> ids, String v, Duration timeout) {
+        String commandId = "cmd-" + (sentCommands.size() + 1);
+        sentCommands.add(commandId);
+        call("install " + v + " " + ids);
+        Map<String, String> sent = new LinkedHashMap<>();
+        for (String id : ids) {
+            boolean fails = failingCommands.remove(id); // fails once, like a flaky SSM delivery
+            if (!fails) {
+                version.put(id, v);
+            }
+            invocations.put(id + " " + commandId, new FleetPorts.CommandInvocation(id, commandId, fails ? "Failed" : "Success",
+                    fails ? "agent: install " + v + " failed" : ""));
+            sent.put(id, commandId);
+        }
+        return sent;
+    }
+
+    @Override
+    public Map<String, FleetPorts.CommandInvocation> invocations(Map<String, String> commandIdByInstance) {
+        Map<String, FleetPorts.CommandInvocation> found = new LinkedHashMap<>();
+        commandIdByInstance.forEach((id, commandId) -> {
+            FleetPorts.CommandInvocation inv = invocations.get(id + " " + commandId);
+            if (inv != null) {
+                found.put(id, commandsRunning ? new FleetPorts.CommandInvocation(id, commandId, "InProgress", "") : inv);
+            }
+        });
+        return found;
+    }
+
+    @Override
+    public void cancel(java.util.Collection<String> commandIds) {
+        call("cancel " + commandIds);
+    }
+
     @Override
     public boolean isPublished(String v) {
         return published.contains(v);
@@ -224,6 +265,6 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     }
 
     FleetObserver observer() {
-        return new FleetObserver(this, this, this, this);
+        return new FleetObserver(this, this, this, this, this);
     }
 }

@@ -127,7 +127,7 @@ class FleetOperationsTest {
         fleet.failingCommands.add("i-003");
         OperationRecord done = operations("ci#3").rollout(push(50, null), new AbortSignal());
         assertThat(done.status()).isEqualTo(OperationStatus.ROLLED_BACK);
-        assertThat(done.message()).contains("failed on [i-003]");
+        assertThat(done.message()).contains("fleet-agent install 2.0 failed on 1 of", "i-003 Failed (agent: install 2.0 failed)");
         assertThat(fleet.version.values()).containsOnly("1.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
         assertThat(fleet.suspended).isEmpty();
@@ -153,7 +153,7 @@ class FleetOperationsTest {
         assertThat(halted.status()).isEqualTo(OperationStatus.HALTED);
         assertThat(fleet.lifecycle).containsEntry("i-003", "Standby").containsEntry("i-004", "Standby");
         assertThat(halted.message()).contains(
-                "fleet-agent install 2.0 failed on [i-003]",
+                "fleet-agent install 2.0 failed on 1 of 2 instance(s) of group web: i-003 Failed (agent: install 2.0 failed)",
                 "Left as it is now: in Standby: i-003, i-004 (group web); suspended processes: AZRebalance, AlarmNotification,"
                         + " ScheduledActions, ReplaceUnhealthy (group web); channel web points at 2.0;"
                         + " install 2.0 ran on i-001, i-002, i-003, i-004.",
@@ -280,6 +280,35 @@ class FleetOperationsTest {
         assertThat(fleet.version.values()).containsOnly("2.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
         assertThat(fleet.suspended).isEmpty();
+    }
+
+    @Test
+    void aRolloutKilledWhileItsSsmCommandRunsIsResumedWaitingOnThatCommandWithoutSendingAnother() {
+        fleet.onCall = call -> fleet.commandsRunning |= call.startsWith("install 2.0 [i-003"); // batch 2's install takes long
+        OperationRunner.Session<?, ?> first = operations("ci#8").startRollout(push(66, null), new AbortSignal());
+        for (int i = 0; i < 100 && !fleet.calls.contains("install 2.0 [i-003, i-004]"); i++) {
+            first.tick();
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(first.tick()).as("waiting for the command: the runner's poll interval").isEqualTo(Duration.ofSeconds(5));
+        }
+        assertThat(fleet.sentCommands).as("one command per batch, not one per tick").hasSize(2);
+        PushRollout.State persisted = store.mapper().convertValue(store.load(first.id()).state(), PushRollout.State.class);
+        assertThat(persisted.phase()).isEqualTo(PushRollout.Phase.INSTALLING);
+        assertThat(persisted.commands()).containsOnly(Map.entry("i-003", "cmd-2"), Map.entry("i-004", "cmd-2"));
+        assertThat(store.load(first.id()).waitingFor()).contains("batch 2/3: fleet-agent install 2.0 on i-003, i-004 (SSM command cmd-2)");
+        long progressLines = lines.stream().filter(l -> l.contains("fleet-agent install")).count();
+        assertThat(progressLines).as("no line per poll").isZero();
+
+        // "Killed" mid-install: another process resumes; the command ends meanwhile.
+        fleet.onCall = call -> { };
+        fleet.commandsRunning = false;
+        OperationRecord done = operations("ci#9").resume(first.id(), new AbortSignal());
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.sentCommands).as("batch 2 kept its command; batch 3 sent one").containsExactly("cmd-1", "cmd-2", "cmd-3");
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
     }
 
     @Test

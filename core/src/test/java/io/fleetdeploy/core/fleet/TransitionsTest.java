@@ -250,6 +250,101 @@ class TransitionsTest {
         assertThat(baking.failure()).contains("health gate", "1 healthy, 2 at the start");
     }
 
+    @Test
+    void theInstallOnlySendsTheCommandAndLaterTicksObserveItUntilItSucceeded() throws Exception {
+        PushRollout.State s = pushAt(PushRollout.Phase.INSTALL, List.of(List.of("i-1", "i-2"), List.of("i-3", "i-4")), 0, 2);
+        FleetObservation inStandby = seen(Map.of("i-1", "Standby", "i-2", "Standby", "i-3", "InService", "i-4", "InService"),
+                Map.of("i-3", "healthy", "i-4", "healthy"), "1.0", null);
+        Transition<PushRollout.State> send = push.next(s, inStandby, T0.plusSeconds(1));
+        assertThat(send.actions()).containsExactly(new FleetChange.Install("web", List.of("i-1", "i-2"), "2.0", "1.0", Duration.ofMinutes(10)));
+        assertThat(send.state().phase()).isEqualTo(PushRollout.Phase.INSTALLING);
+        assertThat(send.nextPoll()).as("the command is observed on the next tick").isZero();
+
+        // The runner hands what the send started back and persists it; a resumed operation reads it back.
+        PushRollout.State sent = push.started(send.state(), send.actions().get(0), Map.of("i-1", "c-1", "i-2", "c-1"));
+        var mapper = FleetChange.mapper();
+        PushRollout.State resumed = mapper.readValue(mapper.writeValueAsString(sent), PushRollout.State.class);
+        assertThat(resumed).isEqualTo(sent);
+        assertThat(resumed.commands()).containsOnly(Map.entry("i-1", "c-1"), Map.entry("i-2", "c-1"));
+
+        Transition<PushRollout.State> notListedYet = push.next(resumed, inStandby, T0.plusSeconds(2));
+        Transition<PushRollout.State> running = push.next(resumed, commands(inStandby, Map.of("i-1", "Success", "i-2", "InProgress")),
+                T0.plusSeconds(3));
+        for (Transition<PushRollout.State> waiting : List.of(notListedYet, running)) {
+            assertThat(waiting.actions()).as("no command sent again while one runs").isEmpty();
+            assertThat(waiting.outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+            assertThat(waiting.progress()).as("no line per poll").isNull();
+            assertThat(waiting.state()).isEqualTo(resumed);
+        }
+        assertThat(running.waitingFor()).contains("batch 1/2: fleet-agent install 2.0 on i-2 (SSM command c-1)");
+
+        Transition<PushRollout.State> done = push.next(resumed, commands(inStandby, Map.of("i-1", "Success", "i-2", "Success")),
+                T0.plusSeconds(20));
+        assertThat(done.actions()).containsExactly(new FleetChange.ExitStandby("web", List.of("i-1", "i-2")));
+        assertThat(done.state().phase()).isEqualTo(PushRollout.Phase.HEALTH);
+        assertThat(done.state().commands()).isEmpty();
+    }
+
+    @Test
+    void aFailedCommandFailsTheBatchOnceAllEndedNamingTheInstanceAndItsOutput() {
+        PushRollout.State s = installing(List.of("i-1", "i-2"));
+        FleetObservation base = seen(Map.of("i-1", "Standby", "i-2", "Standby", "i-3", "InService"), Map.of("i-3", "healthy"), "1.0", null);
+        assertThat(push.next(s, commands(base, Map.of("i-1", "Failed", "i-2", "InProgress")), T0.plusSeconds(5)).outcome())
+                .as("the other instance's install still runs: wait for it before the undo reinstalls").isEqualTo(Transition.Outcome.CONTINUE);
+        for (String status : List.of("Failed", "TimedOut", "Cancelled")) {
+            Transition<PushRollout.State> failed = push.next(s, commands(base, Map.of("i-1", status, "i-2", "Success")), T0.plusSeconds(5));
+            assertThat(failed.outcome()).isEqualTo(Transition.Outcome.FAILED);
+            assertThat(failed.actions()).isEmpty();
+            assertThat(failed.failure()).isEqualTo("fleet-agent install 2.0 failed on 1 of 2 instance(s) of group web: i-1 " + status
+                    + " (sha256 mismatch for bundle.tar.gz).");
+        }
+    }
+
+    @Test
+    void aCommandNotEndedWithinItsTimeoutPlusTheMarginIsCancelledAndFailsTheBatch() {
+        PushRollout.State s = installing(List.of("i-1", "i-2"));
+        FleetObservation stuck = commands(seen(Map.of("i-1", "Standby", "i-2", "Standby", "i-3", "InService"), Map.of("i-3", "healthy"),
+                "1.0", null), Map.of("i-1", "Success", "i-2", "InProgress"));
+        Instant bound = T0.plus(Duration.ofMinutes(10)).plus(PushRollout.COMMAND_MARGIN);
+        assertThat(push.next(s, stuck, bound.minusSeconds(1)).outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        Transition<PushRollout.State> failed = push.next(s, stuck, bound);
+        assertThat(failed.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(failed.actions()).containsExactly(new FleetChange.CancelCommands("web", List.of("c-1")));
+        assertThat(failed.failure()).isEqualTo("fleet-agent install 2.0 did not end within PT10M30S on i-2 (group web);"
+                + " the command was cancelled.");
+    }
+
+    @Test
+    void anInstanceTerminatedWhileItsCommandRunsLeavesTheBatchAndTheRestIsWaitedFor() {
+        PushRollout.State s = installing(List.of("i-1", "i-2"));
+        FleetObservation i1Lost = commands(seen(Map.of("i-2", "Standby", "i-3", "InService"), Map.of("i-3", "healthy"), "1.0", null),
+                Map.of("i-1", "Terminated", "i-2", "InProgress"));
+        Transition<PushRollout.State> t = push.next(s, i1Lost, T0.plusSeconds(5));
+        assertThat(t.actions()).containsExactly(new FleetChange.ReplaceLostInStandby("web", List.of("i-1"), 3));
+        assertThat(t.state().phase()).isEqualTo(PushRollout.Phase.INSTALLING);
+        assertThat(t.state().current()).containsExactly("i-2");
+        assertThat(t.state().commands()).as("the command is still observed").containsEntry("i-2", "c-1");
+        Transition<PushRollout.State> next = push.next(t.state(), commands(i1Lost, Map.of("i-1", "Terminated", "i-2", "Success")),
+                T0.plusSeconds(6));
+        assertThat(next.actions()).containsExactly(new FleetChange.ExitStandby("web", List.of("i-2")));
+    }
+
+    /** A batch whose install command c-1 was sent at T0. */
+    private PushRollout.State installing(List<String> batch) {
+        PushRollout.State s = pushAt(PushRollout.Phase.INSTALLING, List.of(batch, List.of("i-3")), 0, 1);
+        Map<String, String> sent = new HashMap<>();
+        batch.forEach(id -> sent.put(id, "c-1"));
+        return push.started(s, new FleetChange.Install("web", batch, "2.0", "1.0", Duration.ofMinutes(10)), sent);
+    }
+
+    /** The observation with command c-1's invocations in these states (a failed one with the agent's output). */
+    private static FleetObservation commands(FleetObservation seen, Map<String, String> status) {
+        Map<String, FleetPorts.CommandInvocation> invocations = new HashMap<>();
+        status.forEach((id, st) -> invocations.put(id, new FleetPorts.CommandInvocation(id, "c-1", st,
+                st.equals("Success") || st.equals("InProgress") ? "" : "sha256 mismatch for bundle.tar.gz")));
+        return seen.withCommands(invocations);
+    }
+
     private static FleetObservation withVersions(FleetObservation seen, Map<String, String> versions) {
         Map<String, InstanceStatus> statuses = new HashMap<>(seen.statuses());
         versions.forEach((id, v) -> statuses.put(id, new InstanceStatus(id, "web", "shop", v, null, T0, "installed", null)));

@@ -174,18 +174,25 @@ class RolloutGroupSandboxTest {
 
     @Test
     void aControllerRestartMidInstallIsNotAFailureAndTheResumedStepFinishesTheRollout() throws Exception {
+        long sentBefore = sandbox.counters().get("ssm.SendCommand");
         PipelineHarness.Running running = jenkins().stepTimeout(Duration.ofMinutes(6)).start(rollout("restarted"), Map.of());
-        Await.until("an install of 2.0 on group restarted is under way", Duration.ofMinutes(2),
-                () -> running.build().log().text().contains("install 2.0 on "));
+        Await.until("the install command of 2.0 on group restarted is sent", Duration.ofMinutes(2),
+                () -> sandbox.counters().get("ssm.SendCommand") > sentBefore);
+        // A ListCommandInvocations after the send comes from a later tick: the sent command's id is saved by then.
+        long listsAfterSend = ssmListCalls();
+        Await.until("the rollout observes the command it sent", Duration.ofMinutes(1), () -> ssmListCalls() > listsAfterSend);
 
-        // The timer's threads are interrupted (the tick waiting for SSM with them), the execution is
-        // saved as program.dat and read back, and onResume() is called with a new timer.
+        // The timer is shut down (no tick waits for SSM: the step holds no thread between ticks), the
+        // execution is saved as program.dat and read back, and onResume() is called with a new timer.
         List<StepExecution> resumed = running.build().restartController();
         BuildResult build = running.result().get(6, TimeUnit.MINUTES);
 
         assertThat(resumed).as("withFleet and rolloutGroup were running").hasSize(2);
         assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
-        assertThat(build.log()).contains("interrupted: Jenkins is stopping").contains("taken back after a controller restart: rollout-")
+        assertThat(sandbox.counters().get("ssm.SendCommand") - sentBefore)
+                .as("one install command per batch (batchSize 1, %d instances): the resumed step waits on the one it sent", SIZE)
+                .isEqualTo(SIZE);
+        assertThat(build.log()).contains("taken back after a controller restart: rollout-")
                 .containsPattern("rollout SUCCEEDED on restarted operation \\S+")
                 .as("a restart is not a failure: nothing rolled back").doesNotContain("Rolling back").doesNotContain("undo:")
                 .doesNotContain(SECRET_KEY);

@@ -26,16 +26,26 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
     /**
      * @param outcomes instance id -> what happened to it ("installed 1.2", "terminated during batch 2", ...)
      * @param waitSince when the current wait began (its deadline is waitSince + timeout)
+     * @param unhealthyStreak consecutive health-gate observations in which an instance of the batch, its
+     *                        install done, was reported unhealthy by a target group (absent in older saved states: 0)
      */
     public record State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
                         List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
-                        Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
+                        Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings, int unhealthyStreak) {
 
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
             batches = batches == null ? List.of() : List.copyOf(batches);
             outcomes = outcomes == null ? Map.of() : Map.copyOf(outcomes);
             timings = timings == null ? List.of() : List.copyOf(timings);
+        }
+
+        /** Every phase but the health gate starts with no unhealthy streak. */
+        State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
+              List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
+              Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
+            this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
+                    outcomes, timings, 0);
         }
 
         public static State start(RolloutRequest request) {
@@ -237,12 +247,23 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                     0, s.waitSince(), s.batchStarted(), outcomes, timings);
             return advance(done, now, s.label() + ": " + String.join(", ", present) + " healthy on " + r.version());
         }
+        // Fail fast: an instance whose install is done and that its target group reports unhealthy (not merely
+        // "initial": the target group's own checks are the grace) on healthyChecks looks in a row will not recover
+        // by waiting out the timeout; the undo puts the batch back now.
+        List<String> reportedUnhealthy = unhealthy.stream().filter(id -> seen.runs(id, r.version()) && seen.reportedUnhealthy(id)).toList();
+        int unhealthyStreak = reportedUnhealthy.isEmpty() ? 0 : s.unhealthyStreak() + 1;
+        if (unhealthyStreak >= r.healthyChecks()) {
+            return Transition.fail(s, s.label() + ": unhealthy on " + r.version() + " in " + unhealthyStreak
+                    + " consecutive target health checks after the install: " + describeAll(seen, reportedUnhealthy));
+        }
         if (timedOut(s, now)) {
             return Transition.fail(s, s.label() + ": not healthy on " + r.version() + " within " + r.timeout() + ": " + describeAll(seen, unhealthy));
         }
-        State reset = s.healthyStreak() == 0 ? s : new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(),
-                Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings());
-        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy));
+        State reset = s.healthyStreak() == 0 && s.unhealthyStreak() == unhealthyStreak ? s : new State(r, s.previousVersion(), s.required(),
+                s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings(),
+                unhealthyStreak);
+        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy)
+                + (unhealthyStreak == 0 ? "" : " (reported unhealthy " + unhealthyStreak + "/" + r.healthyChecks() + ")"));
     }
 
     private Transition<State> advance(State s, Instant now, String progress) {

@@ -46,7 +46,7 @@ class TransitionsTest {
         Transition<PushRollout.State> t = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), s, T0);
         assertThat(t.actions()).containsExactly(
                 new FleetChange.MoveChannel("web", "1.0", "2.0", null),
-                new FleetChange.SuspendProcesses("web", List.of("AlarmNotification", "ScheduledActions", "ReplaceUnhealthy")));
+                new FleetChange.SuspendProcesses("web", List.of("AlarmNotification", "ScheduledActions", "HealthCheck", "ReplaceUnhealthy")));
         assertThat(t.state().phase()).isEqualTo(PushRollout.Phase.STANDBY);
         assertThat(t.state().batches()).containsExactly(List.of("i-1"), List.of("i-2"));
     }

@@ -120,6 +120,14 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
     private Transition<State> prepare(State s, FleetObservation seen, GroupView group, Instant now) {
         RolloutRequest r = s.request();
+        // A group replacing an instance (one terminated or marked unhealthy, e.g. while a canary had ReplaceUnhealthy
+        // suspended) would be planned on too few InService instances; wait, within the timeout, until it is whole.
+        List<String> settling = settling(group);
+        if (!settling.isEmpty() && !timedOut(s, now)) {
+            State waiting = s.waitSince() == null ? s.with(Phase.PREPARE, now) : s;
+            return Transition.waitFor(waiting, "group " + r.group() + " to replace or launch instances before planning (desired "
+                    + group.capacity().desired() + ", InService " + group.inServiceIds().size() + "): " + String.join(", ", settling));
+        }
         List<String> inService = group.inServiceIds();
         List<String> alreadyOn = inService.stream().filter(id -> seen.runs(id, r.version())).toList();
         BatchPlan plan = BatchPlan.of(r, inService, alreadyOn);
@@ -289,6 +297,22 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         batches.set(s.batch(), batch);
         return new State(s.request(), s.previousVersion(), s.required(), s.suspendedByUs(), batches, s.batch(), s.phase(),
                 s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings());
+    }
+
+    /**
+     * Instances the group is launching, terminating or about to replace (InService but Unhealthy for Auto Scaling),
+     * plus a marker when fewer instances are InService or in Standby than the desired capacity.
+     */
+    private static List<String> settling(GroupView group) {
+        List<String> settling = new ArrayList<>(group.instances().stream()
+                .filter(i -> i.lifecycleState().startsWith("Pending") || i.lifecycleState().startsWith("Terminating")
+                        || i.inService() && "Unhealthy".equalsIgnoreCase(i.healthStatus()) && !group.suspendedProcesses().contains("ReplaceUnhealthy"))
+                .map(i -> i.id() + " (" + i.lifecycleState() + ", " + i.healthStatus() + ")").toList());
+        long counted = group.instances().stream().filter(i -> i.inService() || i.inStandby() || i.lifecycleState().startsWith("Pending")).count();
+        if (counted < group.capacity().desired()) {
+            settling.add((group.capacity().desired() - counted) + " instance(s) still to launch");
+        }
+        return settling;
     }
 
     private static boolean timedOut(State s, Instant now) {

@@ -303,7 +303,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
      * Instances the group is launching, terminating or about to replace (InService but Unhealthy for Auto Scaling),
      * plus a marker when fewer instances are InService or in Standby than the desired capacity.
      */
-    private static List<String> settling(GroupView group) {
+    static List<String> settling(GroupView group) {
         List<String> settling = new ArrayList<>(group.instances().stream()
                 .filter(i -> i.lifecycleState().startsWith("Pending") || i.lifecycleState().startsWith("Terminating")
                         || i.inService() && "Unhealthy".equalsIgnoreCase(i.healthStatus()) && !group.suspendedProcesses().contains("ReplaceUnhealthy"))

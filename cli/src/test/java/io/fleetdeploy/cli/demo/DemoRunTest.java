@@ -39,9 +39,13 @@ class DemoRunTest {
     }
 
     private static ScenarioResult run(Strategy strategy, int instances) {
+        return run(strategy, null, instances);
+    }
+
+    private static ScenarioResult run(Strategy strategy, Fault fault, int instances) {
         ScenarioResult result;
         try (DemoCloud cloud = DemoCloud.start(strategy, instances, agent)) {
-            result = new Scenario(cloud, strategy, null, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
+            result = new Scenario(cloud, strategy, fault, instances, RPS, Duration.ofMinutes(5), ProgressListener.NONE).run();
         }
         // The figures in the test log, for whoever looks at a run.
         StringWriter report = new StringWriter();
@@ -84,6 +88,26 @@ class DemoRunTest {
         // The canary runs k2 code before the flip and forwards; after it the k1 nodes forward: nobody refuses.
         assertNoErrorsAndNoSkew(result);
         assertThat(result.samples()).filteredOn(Sample::ok).extracting(Sample::appVersion).contains("1.0", "2.0");
+        assertThat(result.finalState().ok()).as("%s", result.finalState()).isTrue();
+    }
+
+    /**
+     * A 2.0 that fails its health check: the canary's batch fails as soon as its target group reports it unhealthy
+     * (well before the demo's 5-minute step timeout), the undo puts it back on 1.0, the pipeline stops there,
+     * the other instances keep serving, and the group keeps its instances (the rolled-back canary is not replaced).
+     */
+    @Test
+    void pushOfABadReleaseRollsBackTheCanaryWithoutErrorsAndLeavesNothingBehind() {
+        ScenarioResult result = run(Strategy.PUSH, Fault.BAD_RELEASE, INSTANCES);
+
+        assertThat(result.phases()).extracting(Phase::name).containsExactly("publish 2.0", "canary");
+        Phase canary = result.phases().get(1);
+        assertThat(canary.outcome()).isEqualTo("ROLLED_BACK");
+        assertThat(canary.detail()).contains("unhealthy on 2.0 in 2 consecutive target health checks after the install")
+                .doesNotContain("within");
+        assertThat(result.figures().non2xx()).as("non-2xx responses: %s", result.samples().stream().filter(s -> !s.ok()).limit(5).toList())
+                .isZero();
+        assertThat(result.samples()).filteredOn(Sample::ok).extracting(Sample::appVersion).containsOnly("1.0");
         assertThat(result.finalState().ok()).as("%s", result.finalState()).isTrue();
     }
 

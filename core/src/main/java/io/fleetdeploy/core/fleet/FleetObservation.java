@@ -48,6 +48,12 @@ public record FleetObservation(Optional<GroupView> group, Map<String, List<Targe
         return states.size() == group.get().targetGroupArns().size() && states.stream().allMatch(TargetState::healthy);
     }
 
+    /** InService and reported unhealthy by at least one target group (not merely "initial", not yet checked enough). */
+    public boolean reportedUnhealthy(String id) {
+        return instance(id).map(GroupView.InstanceView::inService).orElse(false)
+                && targets.getOrDefault(id, List.of()).stream().anyMatch(TargetState::unhealthy);
+    }
+
     /** True when no target group still drains the instance. */
     public boolean drained(String id) {
         return targets.getOrDefault(id, List.of()).stream().noneMatch(TargetState::draining);

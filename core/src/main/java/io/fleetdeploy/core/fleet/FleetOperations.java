@@ -99,7 +99,11 @@ public final class FleetOperations implements OperationCatalog {
         return switch (r.strategy()) {
             case PUSH -> {
                 requireTargetGroup(group, "the push health gate");
-                BatchPlan.of(r, group.inServiceIds(), List.of());
+                // A group that is replacing an instance is planned once it is whole (PushRollout waits for that in
+                // PREPARE, before any change, and refuses an impossible plan there); a whole one is checked now.
+                if (PushRollout.settling(group).isEmpty()) {
+                    BatchPlan.of(r, group.inServiceIds(), List.of());
+                }
                 yield runner.start(new PushRollout(observer), effects, PushRollout.State.start(r), r.onFailure(), abort);
             }
             case PULL -> runner.start(new PullRollout(observer), effects, PullRollout.State.start(r), r.onFailure(), abort);

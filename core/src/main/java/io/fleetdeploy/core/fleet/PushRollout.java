@@ -33,11 +33,13 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
      * @param waitSince when the current wait began (its deadline is waitSince + timeout)
      * @param commands  INSTALLING: instance id -> the SSM command sent to it for this batch, so a resumed
      *                  operation observes that command instead of sending another
+     * @param unhealthyStreak consecutive health-gate observations in which an instance of the batch, its
+     *                        install done, was reported unhealthy by a target group (absent in older saved states: 0)
      */
     public record State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
                         List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
                         Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings,
-                        Map<String, String> commands) {
+                        Map<String, String> commands, int unhealthyStreak) {
 
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
@@ -47,12 +49,28 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             commands = commands == null ? Map.of() : Map.copyOf(commands);
         }
 
-        /** A state with no SSM command under way. */
+        /** A state with no SSM command under way and no unhealthy streak (every phase but INSTALLING and HEALTH). */
         public State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
                      List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
                      Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
             this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
-                    outcomes, timings, Map.of());
+                    outcomes, timings, Map.of(), 0);
+        }
+
+        /** INSTALLING: the SSM commands under way. */
+        State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
+              List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
+              Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings, Map<String, String> commands) {
+            this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
+                    outcomes, timings, commands, 0);
+        }
+
+        /** HEALTH: how many looks in a row reported the batch unhealthy. */
+        State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
+              List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
+              Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings, int unhealthyStreak) {
+            this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
+                    outcomes, timings, Map.of(), unhealthyStreak);
         }
 
         public static State start(RolloutRequest request) {
@@ -141,6 +159,14 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
     private Transition<State> prepare(State s, FleetObservation seen, GroupView group, Instant now) {
         RolloutRequest r = s.request();
+        // A group replacing an instance (one terminated or marked unhealthy, e.g. while a canary had ReplaceUnhealthy
+        // suspended) would be planned on too few InService instances; wait, within the timeout, until it is whole.
+        List<String> settling = settling(group);
+        if (!settling.isEmpty() && !timedOut(s, now)) {
+            State waiting = s.waitSince() == null ? s.with(Phase.PREPARE, now) : s;
+            return Transition.waitFor(waiting, "group " + r.group() + " to replace or launch instances before planning (desired "
+                    + group.capacity().desired() + ", InService " + group.inServiceIds().size() + "): " + String.join(", ", settling));
+        }
         List<String> inService = group.inServiceIds();
         List<String> alreadyOn = inService.stream().filter(id -> seen.runs(id, r.version())).toList();
         BatchPlan plan = BatchPlan.of(r, inService, alreadyOn);
@@ -300,12 +326,23 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                     0, s.waitSince(), s.batchStarted(), outcomes, timings);
             return advance(done, now, s.label() + ": " + String.join(", ", present) + " healthy on " + r.version());
         }
+        // Fail fast: an instance whose install is done and that its target group reports unhealthy (not merely
+        // "initial": the target group's own checks are the grace) on healthyChecks looks in a row will not recover
+        // by waiting out the timeout; the undo puts the batch back now.
+        List<String> reportedUnhealthy = unhealthy.stream().filter(id -> seen.runs(id, r.version()) && seen.reportedUnhealthy(id)).toList();
+        int unhealthyStreak = reportedUnhealthy.isEmpty() ? 0 : s.unhealthyStreak() + 1;
+        if (unhealthyStreak >= r.healthyChecks()) {
+            return Transition.fail(s, s.label() + ": unhealthy on " + r.version() + " in " + unhealthyStreak
+                    + " consecutive target health checks after the install: " + describeAll(seen, reportedUnhealthy));
+        }
         if (timedOut(s, now)) {
             return Transition.fail(s, s.label() + ": not healthy on " + r.version() + " within " + r.timeout() + ": " + describeAll(seen, unhealthy));
         }
-        State reset = s.healthyStreak() == 0 ? s : new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(),
-                Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings());
-        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy));
+        State reset = s.healthyStreak() == 0 && s.unhealthyStreak() == unhealthyStreak ? s : new State(r, s.previousVersion(), s.required(),
+                s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings(),
+                unhealthyStreak);
+        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy)
+                + (unhealthyStreak == 0 ? "" : " (reported unhealthy " + unhealthyStreak + "/" + r.healthyChecks() + ")"));
     }
 
     private Transition<State> advance(State s, Instant now, String progress) {
@@ -330,7 +367,23 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         List<List<String>> batches = new ArrayList<>(s.batches());
         batches.set(s.batch(), batch);
         return new State(s.request(), s.previousVersion(), s.required(), s.suspendedByUs(), batches, s.batch(), s.phase(),
-                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings(), s.commands());
+                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings(), s.commands(), s.unhealthyStreak());
+    }
+
+    /**
+     * Instances the group is launching, terminating or about to replace (InService but Unhealthy for Auto Scaling),
+     * plus a marker when fewer instances are InService or in Standby than the desired capacity.
+     */
+    static List<String> settling(GroupView group) {
+        List<String> settling = new ArrayList<>(group.instances().stream()
+                .filter(i -> i.lifecycleState().startsWith("Pending") || i.lifecycleState().startsWith("Terminating")
+                        || i.inService() && "Unhealthy".equalsIgnoreCase(i.healthStatus()) && !group.suspendedProcesses().contains("ReplaceUnhealthy"))
+                .map(i -> i.id() + " (" + i.lifecycleState() + ", " + i.healthStatus() + ")").toList());
+        long counted = group.instances().stream().filter(i -> i.inService() || i.inStandby() || i.lifecycleState().startsWith("Pending")).count();
+        if (counted < group.capacity().desired()) {
+            settling.add((group.capacity().desired() - counted) + " instance(s) still to launch");
+        }
+        return settling;
     }
 
     private static boolean timedOut(State s, Instant now) {

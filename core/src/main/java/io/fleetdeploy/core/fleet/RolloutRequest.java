@@ -17,7 +17,9 @@ import java.util.List;
  * @param minHealthyPercent   push: share of InService instances that must serve healthy at every moment (default 100 - one batch)
  * @param canary              push: the first batch is one instance
  * @param pauseBetweenBatches push: wait between batches (default 0)
- * @param healthyChecks       push/replace: consecutive healthy observations needed (default 2)
+ * @param healthyChecks       push/replace: consecutive healthy observations needed (default 2); push: also the
+ *                            consecutive observations of an installed instance reported unhealthy by its target
+ *                            group (not "initial") that fail the batch at once, before the timeout
  * @param timeout             the bound of every wait (default 10 minutes)
  * @param convergePercent     pull: share of InService instances that must report the version (default 100)
  * @param capacity            replace: instances to run; or

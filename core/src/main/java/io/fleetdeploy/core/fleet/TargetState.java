@@ -7,6 +7,11 @@ public record TargetState(String state, String reason) {
         return "healthy".equals(state);
     }
 
+    /** Failed the target group's check (unhealthyThreshold times); "initial", still being checked, is not unhealthy. */
+    public boolean unhealthy() {
+        return "unhealthy".equals(state);
+    }
+
     public boolean draining() {
         return "draining".equals(state);
     }

@@ -81,7 +81,7 @@ class FleetOperationsTest {
         assertThat(fleet.channels.get("web")).isEqualTo("2.0");
         assertThat(fleet.suspended).containsExactly("AZRebalance");
         assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
-        assertThat(fleet.calls).contains("suspend [AlarmNotification, ScheduledActions, ReplaceUnhealthy]");
+        assertThat(fleet.calls).contains("suspend [AlarmNotification, ScheduledActions, HealthCheck, ReplaceUnhealthy]");
         assertThat(fleet.calls.get(0)).isEqualTo("channel web -> 2.0"); // desired version recorded before the first change
         assertThat(fleet.lowestServing).isEqualTo(4);
         assertThat(leases.read("web")).isEmpty();
@@ -100,7 +100,7 @@ class FleetOperationsTest {
         OperationRecord done = operations("ci#2").rollout(bad, new AbortSignal());
 
         assertThat(done.status()).isEqualTo(OperationStatus.ROLLED_BACK);
-        assertThat(done.message()).contains("batch 1/3: not healthy on 2.1-bad", "i-001: InService, target unhealthy");
+        assertThat(done.message()).contains("batch 1/3: unhealthy on 2.1-bad in 2 consecutive target health checks after the install", "i-001: InService, target unhealthy");
         assertThat(fleet.version.values()).containsOnly("1.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
         assertThat(fleet.suspended).isEmpty();
@@ -108,7 +108,7 @@ class FleetOperationsTest {
         assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
         assertThat(fleet.calls).containsExactly(
                 "channel web -> 2.1-bad",
-                "suspend [AZRebalance, AlarmNotification, ScheduledActions, ReplaceUnhealthy]",
+                "suspend [AZRebalance, AlarmNotification, ScheduledActions, HealthCheck, ReplaceUnhealthy]",
                 "enterStandby [i-001, i-002]",
                 "install 2.1-bad [i-001, i-002]",
                 "exitStandby [i-001, i-002]",
@@ -116,7 +116,7 @@ class FleetOperationsTest {
                 "enterStandby [i-001, i-002]",
                 "install 1.0 [i-001, i-002]",
                 "exitStandby [i-001, i-002]",
-                "resume [AZRebalance, AlarmNotification, ScheduledActions, ReplaceUnhealthy]",
+                "resume [AZRebalance, AlarmNotification, ScheduledActions, HealthCheck, ReplaceUnhealthy]",
                 "channel web -> 1.0");
         assertThat(store.load(done.id()).undo()).isEmpty();
         assertThat(leases.read("web")).isEmpty();
@@ -155,7 +155,7 @@ class FleetOperationsTest {
         assertThat(halted.message()).contains(
                 "fleet-agent install 2.0 failed on 1 of 2 instance(s) of group web: i-003 Failed (agent: install 2.0 failed)",
                 "Left as it is now: in Standby: i-003, i-004 (group web); suspended processes: AZRebalance, AlarmNotification,"
-                        + " ScheduledActions, ReplaceUnhealthy (group web); channel web points at 2.0;"
+                        + " ScheduledActions, HealthCheck, ReplaceUnhealthy (group web); channel web points at 2.0;"
                         + " install 2.0 ran on i-001, i-002, i-003, i-004.",
                 "run `fleet-deploy resume " + halted.id() + "`");
         assertThat(halted.message()).doesNotContain("in Standby: i-001");
@@ -438,7 +438,7 @@ class FleetOperationsTest {
         OperationRecord drained = operations("ops").drain(drain, new AbortSignal());
         assertThat(drained.status()).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(fleet.lifecycle).containsEntry("i-001", "Standby").containsEntry("i-002", "Standby").containsEntry("i-003", "InService");
-        assertThat(fleet.suspended).containsExactlyInAnyOrder("ScheduledActions", "AZRebalance", "AlarmNotification", "ReplaceUnhealthy");
+        assertThat(fleet.suspended).containsExactlyInAnyOrder("ScheduledActions", "AZRebalance", "AlarmNotification", "HealthCheck", "ReplaceUnhealthy");
 
         OperationRecord restored = operations("ops").drain(new DrainRequest("web", null, null, null, null, null, null, true), new AbortSignal());
         assertThat(restored.status()).isEqualTo(OperationStatus.SUCCEEDED);

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 
@@ -140,10 +142,10 @@ class FleetSandboxTest {
         assertThat(group.instances()).filteredOn(i -> "Standby".equals(i.lifecycleStateAsString())).extracting(i -> i.instanceId())
                 .containsExactly(ids.get(1));
         assertThat(group.suspendedProcesses()).extracting(p -> p.processName())
-                .containsExactlyInAnyOrder("AZRebalance", "AlarmNotification", "ScheduledActions", "ReplaceUnhealthy");
+                .containsExactlyInAnyOrder("AZRebalance", "AlarmNotification", "ScheduledActions", "HealthCheck", "ReplaceUnhealthy");
         assertThat(halted.message()).contains(ids.get(1),
                 "Left as it is now: in Standby: " + ids.get(1) + " (group halted); suspended processes: AZRebalance, AlarmNotification,"
-                        + " ScheduledActions, ReplaceUnhealthy (group halted); channel halted points at 2.0;",
+                        + " ScheduledActions, HealthCheck, ReplaceUnhealthy (group halted); channel halted points at 2.0;",
                 "run `fleet-deploy resume " + halted.id() + "`");
 
         sandbox.instance(ids.get(1)).orElseThrow().commandFault(false);
@@ -195,15 +197,29 @@ class FleetSandboxTest {
         assertThat(servingVersion("throttled", "2.0", 3)).isTrue();
     }
 
+    /**
+     * A release its target group reports unhealthy fails the batch after healthyChecks (2) looks, not after the
+     * 10-minute timeout (the test's deadline is far below it), and the group keeps its instances: with ELB
+     * health checks Auto Scaling would otherwise mark the bad canary Unhealthy for good and replace it as soon
+     * as the undo resumed ReplaceUnhealthy, although it was back on 1.0 and healthy.
+     */
     @Test
-    void anUnhealthyReleaseIsRolledBackAndTheGroupServesTheOldVersion() {
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void anUnhealthyReleaseFailsFastIsRolledBackAndTheGroupKeepsItsInstancesOnTheOldVersion() {
+        List<String> ids = fixture.instanceIds("bad");
+        autoScaling.updateAutoScalingGroup(b -> b.autoScalingGroupName("bad").healthCheckType("ELB").healthCheckGracePeriod(0));
         OperationRecord done;
         try (AwsFleet fleet = fleet("ci#bad")) {
-            done = fleet.operations().rollout(push("bad", "2.1-unhealthy", Duration.ofSeconds(20)), new AbortSignal());
+            done = fleet.operations().rollout(push("bad", "2.1-unhealthy", Duration.ofMinutes(10)), new AbortSignal());
         }
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ROLLED_BACK);
-        assertThat(done.message()).contains("batch 1/3: not healthy on 2.1-unhealthy");
+        assertThat(done.message()).contains("batch 1/3: unhealthy on 2.1-unhealthy in 2 consecutive target health checks after the install",
+                ids.get(0), "unhealthy").doesNotContain("within");
+        assertThat(done.history()).noneMatch(l -> l.contains("batch 2/3"));
         Await.until("group bad serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("bad", "1.0", 3));
+        assertThat(group("bad").instances()).as("the rolled-back instance is healthy for Auto Scaling, nothing replaced")
+                .allMatch(i -> "HEALTHY".equalsIgnoreCase(i.healthStatus()))
+                .extracting(i -> i.instanceId()).containsExactlyInAnyOrderElementsOf(ids);
     }
 
     @Test

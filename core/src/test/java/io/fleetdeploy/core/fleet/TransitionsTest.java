@@ -46,7 +46,7 @@ class TransitionsTest {
         Transition<PushRollout.State> t = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), s, T0);
         assertThat(t.actions()).containsExactly(
                 new FleetChange.MoveChannel("web", "1.0", "2.0", null),
-                new FleetChange.SuspendProcesses("web", List.of("AlarmNotification", "ScheduledActions", "ReplaceUnhealthy")));
+                new FleetChange.SuspendProcesses("web", List.of("AlarmNotification", "ScheduledActions", "HealthCheck", "ReplaceUnhealthy")));
         assertThat(t.state().phase()).isEqualTo(PushRollout.Phase.STANDBY);
         assertThat(t.state().batches()).containsExactly(List.of("i-1"), List.of("i-2"));
     }
@@ -71,6 +71,48 @@ class TransitionsTest {
         Transition<PushRollout.State> nothing = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), allDone, T0);
         assertThat(nothing.actions()).as("nothing to move: nothing suspended").noneMatch(a -> a instanceof FleetChange.SuspendProcesses);
         assertThat(nothing.state().phase()).isEqualTo(PushRollout.Phase.FINISH);
+    }
+
+    @Test
+    void anInstalledBatchItsTargetGroupReportsUnhealthyFailsAfterHealthyChecksLooksButInitialWaitsForTheTimeout() {
+        PushRollout.State s = pushAt(PushRollout.Phase.HEALTH, List.of(List.of("i-1"), List.of("i-2")), 0, 1);
+        Map<String, String> two = Map.of("i-1", "InService", "i-2", "InService");
+        FleetObservation initial = seen(two, Map.of("i-1", "initial", "i-2", "healthy"), "2.0", null);
+        for (int look = 1; look <= 5; look++) {
+            Transition<PushRollout.State> t = push.next(s, initial, T0.plusSeconds(look));
+            assertThat(t.outcome()).as("a target still in initial is in its grace").isEqualTo(Transition.Outcome.CONTINUE);
+            s = t.state();
+        }
+        FleetObservation unhealthy = seen(two, Map.of("i-1", "unhealthy", "i-2", "healthy"), "2.0", null);
+        Transition<PushRollout.State> first = push.next(s, unhealthy, T0.plusSeconds(6));
+        assertThat(first.outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        assertThat(first.state().unhealthyStreak()).isEqualTo(1);
+        // A look in between with no target reported unhealthy starts the count again.
+        Transition<PushRollout.State> healthyAgain = push.next(first.state(), seen(two, Map.of("i-1", "initial", "i-2", "healthy"), "2.0", null),
+                T0.plusSeconds(7));
+        assertThat(healthyAgain.state().unhealthyStreak()).isZero();
+        Transition<PushRollout.State> again = push.next(push.next(healthyAgain.state(), unhealthy, T0.plusSeconds(8)).state(), unhealthy,
+                T0.plusSeconds(9));
+        assertThat(again.outcome()).as("long before the 5-minute timeout").isEqualTo(Transition.Outcome.FAILED);
+        assertThat(again.failure()).contains("batch 1/2: unhealthy on 2.0 in 2 consecutive target health checks after the install",
+                "i-1: InService, target unhealthy");
+    }
+
+    @Test
+    void prepareWaitsWhileTheGroupReplacesAnInstanceAndPlansOnTheWholeGroup() {
+        FleetObservation whole = seen(Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService"),
+                Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy"), "1.0", "1.0");
+        GroupView g = whole.group().get();
+        List<GroupView.InstanceView> replacing = List.of(g.instances().get(0), g.instances().get(1),
+                new GroupView.InstanceView("i-4", "Pending", "Healthy"));
+        FleetObservation healing = new FleetObservation(Optional.of(new GroupView("web", g.capacity(), replacing, List.of(), List.of(TG))),
+                whole.targets(), whole.statuses(), whole.channelVersion());
+        Transition<PushRollout.State> t = push.next(PushRollout.State.start(RolloutRequest.push("web", "2.0")), healing, T0);
+        assertThat(t.actions()).isEmpty();
+        assertThat(t.state().phase()).isEqualTo(PushRollout.Phase.PREPARE);
+        assertThat(t.waitingFor()).contains("i-4 (Pending, Healthy)", "desired 3, InService 2");
+        Transition<PushRollout.State> planned = push.next(t.state(), whole, T0.plusSeconds(20));
+        assertThat(planned.state().batches()).hasSize(3);
     }
 
     @Test

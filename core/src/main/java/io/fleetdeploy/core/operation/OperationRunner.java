@@ -27,6 +27,15 @@ public final class OperationRunner {
     /** Backoff after the first transient failure; it doubles with each further one, up to {@link #MAX_BACKOFF}. */
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /**
+     * How stale the persisted state of a waiting operation may get. A tick that made no change (a health
+     * streak, a phase the observation moved on to, a waitingFor text) does not write the record until this
+     * long after the last write: the next mutation writes it first anyway, and a resume from the older state
+     * only observes again. A tick that made a change always writes the state after it, since that state
+     * may hold what only the observation before the change could tell (processes that were not suspended
+     * before we suspended them). Without it a push wrote the record on nearly every tick.
+     */
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -141,6 +150,8 @@ public final class OperationRunner {
         private final Map<String, Long> counterAtStart;
         /** Ticks that failed on a transient error since the last one that went through. */
         private int transientFailures;
+        /** When the record was last written. */
+        private Instant savedAt;
 
         Session(OperationDefinition<S, O> definition, Effects effects, OperationRecord record, Lease lease, AbortSignal abort) {
             this.definition = definition;
@@ -149,6 +160,7 @@ public final class OperationRunner {
             this.lease = lease;
             this.abort = abort;
             this.leaseRenewedAt = clock.instant();
+            this.savedAt = clock.instant(); // start and resume have just written it
             this.callsBefore = record.apiCalls();
             this.counterAtStart = apiCalls.snapshot();
         }
@@ -254,8 +266,9 @@ public final class OperationRunner {
                     case DONE -> finish(OperationStatus.SUCCEEDED, "Succeeded.");
                     case FAILED -> fail(transition.failure());
                     default -> {
-                        if (changed) {
-                            save(); // an unchanged poll is not worth a write
+                        if (!transition.actions().isEmpty()
+                                || changed && !clock.instant().isBefore(savedAt.plus(CHECKPOINT_INTERVAL))) {
+                            save(); // see CHECKPOINT_INTERVAL: an observation alone is not worth a write every tick
                         }
                     }
                 }
@@ -370,6 +383,7 @@ public final class OperationRunner {
         private void save() {
             record = record.withApiCalls(ApiCalls.plusDifference(callsBefore, counterAtStart, apiCalls.snapshot()));
             store.save(record);
+            savedAt = clock.instant();
         }
 
         /**

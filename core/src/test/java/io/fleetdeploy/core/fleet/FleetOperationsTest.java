@@ -379,6 +379,37 @@ class FleetOperationsTest {
     }
 
     @Test
+    void aTickThatChangesNothingInTheFleetWritesTheRecordAtMostEveryTenSeconds() {
+        OperationRunner.Session<?, ?> session = operations("ci#quiet").startRollout(push(66, null), new AbortSignal());
+        OperationRecord stored = store.load(session.id());
+        java.time.Instant writtenAt = clock.instant();
+        int ticks = 0;
+        int writes = 0;
+        while (true) {
+            int callsBefore = fleet.calls.size();
+            Duration wait = session.tick();
+            ticks++;
+            OperationRecord now = store.load(session.id());
+            if (!now.equals(stored)) {
+                if (wait != null && fleet.calls.size() == callsBefore) {
+                    assertThat(Duration.between(writtenAt, clock.instant())).as("a write on tick %d that changed nothing", ticks)
+                            .isGreaterThanOrEqualTo(Duration.ofSeconds(10));
+                }
+                stored = now;
+                writtenAt = clock.instant();
+                writes++;
+            }
+            if (wait == null) {
+                break;
+            }
+            clock.advance(wait);
+        }
+        assertThat(stored.status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(stored.history()).as("the final record is written with every line").isEqualTo(session.record().history());
+        assertThat(writes).as("records written in %d ticks", ticks).isLessThan(ticks);
+    }
+
+    @Test
     void resumeWorksFromEveryPersistedStateOfAPush() {
         // Kill after every tick in turn; each time a fresh process resumes and the result is the same.
         for (int killAfter = 1; killAfter < 22; killAfter += 2) {

@@ -54,7 +54,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * static final SandboxFleet SANDBOX = new SandboxFleet("MyTest", List.of(new GroupSpec("web", 2, 0)));
  * }</pre>
  */
-public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, AutoCloseable {
 
     public static final String APP = "shop";
     public static final String OLD = "1.0";
@@ -94,12 +94,18 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
+        open();
+    }
+
+    /** Starts the sandbox outside JUnit (a benchmark's main): every group serves 1.0 on return. Close it when done. */
+    public SandboxFleet open() throws Exception {
         try {
             start();
         } catch (Exception | AssertionError e) {
             close();
             throw e;
         }
+        return this;
     }
 
     @Override
@@ -143,7 +149,7 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
             listeners.append(comma).append("{\"port\": ").append(port++).append(", \"forward\": [{\"targetGroup\": \"").append(g.name())
                     .append("\", \"weight\": 1}]}");
             groupJson.append(comma).append("{\"name\": \"").append(g.name()).append("\", \"app\": \"").append(APP).append("\", \"channel\": \"")
-                    .append(g.name()).append("\", \"minSize\": 0, \"maxSize\": 4, \"desiredCapacity\": 0, \"targetGroups\": [\"").append(g.name())
+                    .append(g.name()).append("\", \"minSize\": 0, \"maxSize\": ").append(Math.max(4, 2 * g.instances())).append(", \"desiredCapacity\": 0, \"targetGroups\": [\"").append(g.name())
                     .append("\"]").append(g.agentPollMillis() > 0 ? ", \"agentPollIntervalMillis\": " + g.agentPollMillis() : "").append("}");
             targetGroups.append(comma).append("{\"name\": \"").append(g.name()).append("\", \"healthCheck\": {\"intervalMillis\": 200,"
                     + " \"timeoutMillis\": 150, \"healthyThreshold\": 2, \"unhealthyThreshold\": 2}, \"deregistrationDelayMillis\": ")
@@ -183,7 +189,12 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
 
     /** The engine wired to the sandbox, polling every 250 ms, as the CLI wires it to AWS. */
     public AwsFleet fleet(String holder, ProgressListener progress) {
-        return new AwsFleet(aws, s3Settings, layout, new AwsFleet.Options(holder, Duration.ofMillis(250), LeaseOptions.defaults(), null, null),
+        return fleet(holder, progress, Duration.ofMillis(250));
+    }
+
+    /** The same with another poll interval (the CLI's default is 5 s). */
+    public AwsFleet fleet(String holder, ProgressListener progress, Duration pollInterval) {
+        return new AwsFleet(aws, s3Settings, layout, new AwsFleet.Options(holder, pollInterval, LeaseOptions.defaults(), null, null),
                 Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), progress);
     }
 
@@ -328,7 +339,8 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
         return arns;
     }
 
-    private void close() {
+    @Override
+    public void close() {
         for (AutoCloseable closeable : new AutoCloseable[] {autoScaling, elbv2, s3, sandbox}) {
             if (closeable != null) {
                 try {

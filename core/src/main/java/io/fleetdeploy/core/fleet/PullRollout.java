@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * rolloutGroup pull: move the channel pointer (compare-and-set) and wait until convergePercent of
  * the InService instances serve healthy and report the version, healthyChecks times in a row;
- * stragglers are named. Undo moves the pointer back
+ * stragglers are named; an instance on the version its target group keeps reporting unhealthy fails
+ * the pull at once ({@link FailFast}). Undo moves the pointer back
  * and waits for the instances to report the previous version again.
  */
 public final class PullRollout implements OperationDefinition<PullRollout.State, FleetObservation> {
@@ -22,11 +23,19 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
     /**
      * @param converged     how many InService instances served healthy on the version at the last line printed
      * @param healthyStreak consecutive observations in which enough instances served healthy on the version
+     * @param unhealthyStreak consecutive observations in which an instance reporting the version was reported
+     *                        unhealthy by a target group (see {@link FailFast}; absent in older saved states: 0)
      */
     public record State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
-                        Instant waitSince, int converged, int total, int healthyStreak) {
+                        Instant waitSince, int converged, int total, int healthyStreak, int unhealthyStreak) {
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
+        }
+
+        /** A state with no unhealthy streak (every phase but CONVERGE). */
+        public State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
+                     Instant waitSince, int converged, int total, int healthyStreak) {
+            this(request, previousVersion, suspendedByUs, phase, waitSince, converged, total, healthyStreak, 0);
         }
 
         public static State start(RolloutRequest request) {
@@ -94,14 +103,18 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 }
                 // The same gate as push: an instance counts once its target is healthy AND its agent reports the
                 // version, and only after healthyChecks observations in a row; a release that installs but fails its
-                // health check never converges, so the pull fails and the pointer moves back.
+                // health check fails the pull as soon as FailFast says so (not at the timeout), and the pointer moves back.
                 List<String> stragglers = inService.stream().filter(id -> !seen.servesHealthy(id) || !seen.runs(id, r.version())).toList();
+                FailFast failFast = FailFast.look(seen, stragglers, r.version(), s.unhealthyStreak());
+                if (failFast.failed(r)) {
+                    return Transition.fail(s, failFast.failure(seen, r));
+                }
                 int converged = inService.size() - stragglers.size();
                 boolean enough = inService.isEmpty() || converged * 100 >= r.convergePercent() * inService.size();
                 int streak = enough ? s.healthyStreak() + 1 : 0;
                 boolean done = streak >= r.healthyChecks();
                 State next = new State(r, s.previousVersion(), s.suspendedByUs(), done ? Phase.FINISH : Phase.CONVERGE,
-                        s.waitSince(), converged, inService.size(), streak);
+                        s.waitSince(), converged, inService.size(), streak, failFast.streak());
                 String line = converged != s.converged() || inService.size() != s.total()
                         ? "converged " + converged + "/" + inService.size() + " healthy on " + r.version() : null;
                 if (done) {
@@ -119,7 +132,7 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 }
                 return Transition.waitFor(next, line, converged + "/" + inService.size() + " healthy on " + r.version()
                         + "; waiting for " + String.join(", ", stragglers.subList(0, Math.min(5, stragglers.size())))
-                        + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : ""));
+                        + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : "") + failFast.progress(r));
             }
             default: {
                 List<Mutation> actions = s.suspendedByUs().isEmpty() ? List.of()

@@ -326,23 +326,17 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                     0, s.waitSince(), s.batchStarted(), outcomes, timings);
             return advance(done, now, s.label() + ": " + String.join(", ", present) + " healthy on " + r.version());
         }
-        // Fail fast: an instance whose install is done and that its target group reports unhealthy (not merely
-        // "initial": the target group's own checks are the grace) on healthyChecks looks in a row will not recover
-        // by waiting out the timeout; the undo puts the batch back now.
-        List<String> reportedUnhealthy = unhealthy.stream().filter(id -> seen.runs(id, r.version()) && seen.reportedUnhealthy(id)).toList();
-        int unhealthyStreak = reportedUnhealthy.isEmpty() ? 0 : s.unhealthyStreak() + 1;
-        if (unhealthyStreak >= r.healthyChecks()) {
-            return Transition.fail(s, s.label() + ": unhealthy on " + r.version() + " in " + unhealthyStreak
-                    + " consecutive target health checks after the install: " + describeAll(seen, reportedUnhealthy));
+        FailFast failFast = FailFast.look(seen, unhealthy, r.version(), s.unhealthyStreak());
+        if (failFast.failed(r)) {
+            return Transition.fail(s, s.label() + ": " + failFast.failure(seen, r));
         }
         if (timedOut(s, now)) {
             return Transition.fail(s, s.label() + ": not healthy on " + r.version() + " within " + r.timeout() + ": " + describeAll(seen, unhealthy));
         }
-        State reset = s.healthyStreak() == 0 && s.unhealthyStreak() == unhealthyStreak ? s : new State(r, s.previousVersion(), s.required(),
+        State reset = s.healthyStreak() == 0 && s.unhealthyStreak() == failFast.streak() ? s : new State(r, s.previousVersion(), s.required(),
                 s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings(),
-                unhealthyStreak);
-        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy)
-                + (unhealthyStreak == 0 ? "" : " (reported unhealthy " + unhealthyStreak + "/" + r.healthyChecks() + ")"));
+                failFast.streak());
+        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy) + failFast.progress(r));
     }
 
     private Transition<State> advance(State s, Instant now, String progress) {

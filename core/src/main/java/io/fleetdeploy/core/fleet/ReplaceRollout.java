@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * rolloutGroup replace (the blue/green building block): point an idle group's channel at the
  * version, scale it to a capacity (or the size of matchGroup) and wait until that many instances
- * serve healthy on the version. Undo scales it back exactly and moves the pointer back.
+ * serve healthy on the version; an instance on the version its target group keeps reporting unhealthy
+ * fails the replace at once ({@link FailFast}). Undo scales it back exactly and moves the pointer back.
  */
 public final class ReplaceRollout implements OperationDefinition<ReplaceRollout.State, ReplaceRollout.Seen> {
 
@@ -19,10 +20,20 @@ public final class ReplaceRollout implements OperationDefinition<ReplaceRollout.
 
     public enum Phase { PREPARE, WAIT, FINISH }
 
+    /**
+     * @param unhealthyStreak consecutive observations in which an instance reporting the version was reported
+     *                        unhealthy by a target group (see {@link FailFast}; absent in older saved states: 0)
+     */
     public record State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
-                        int capacity, Instant waitSince, int healthyStreak, int ready) {
+                        int capacity, Instant waitSince, int healthyStreak, int ready, int unhealthyStreak) {
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
+        }
+
+        /** A state with no unhealthy streak (every phase but WAIT). */
+        public State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
+                     int capacity, Instant waitSince, int healthyStreak, int ready) {
+            this(request, previousVersion, suspendedByUs, phase, capacity, waitSince, healthyStreak, ready, 0);
         }
 
         public static State start(RolloutRequest request) {
@@ -100,21 +111,27 @@ public final class ReplaceRollout implements OperationDefinition<ReplaceRollout.
                 if (!failed.isEmpty()) {
                     return Transition.fail(s, "the agent reported a failure: " + PushRollout.describeAll(seen, failed));
                 }
+                FailFast failFast = FailFast.look(seen, inService, r.version(), s.unhealthyStreak());
+                if (failFast.failed(r)) {
+                    return Transition.fail(s, "group " + r.group() + ": " + failFast.failure(seen, r));
+                }
                 String line = ready.size() != s.ready() ? "group " + r.group() + ": " + ready.size() + "/" + s.capacity() + " healthy on " + r.version() : null;
                 if (ready.size() >= s.capacity()) {
                     int streak = s.healthyStreak() + 1;
                     Phase phase = streak >= r.healthyChecks() ? Phase.FINISH : Phase.WAIT;
                     return Transition.act(new State(r, s.previousVersion(), s.suspendedByUs(), phase, s.capacity(), s.waitSince(), streak,
-                            ready.size()), line);
+                            ready.size(), failFast.streak()), line);
                 }
-                State next = new State(r, s.previousVersion(), s.suspendedByUs(), Phase.WAIT, s.capacity(), s.waitSince(), 0, ready.size());
+                State next = new State(r, s.previousVersion(), s.suspendedByUs(), Phase.WAIT, s.capacity(), s.waitSince(), 0, ready.size(),
+                        failFast.streak());
                 if (!now.isBefore(s.waitSince().plus(r.timeout()))) {
                     List<String> notReady = group.instances().stream().map(GroupView.InstanceView::id).filter(id -> !ready.contains(id)).toList();
                     return Transition.fail(next, "only " + ready.size() + " of " + s.capacity() + " instances of group " + r.group()
                             + " serve healthy on " + r.version() + " after " + r.timeout() + ". Not ready: "
                             + (notReady.isEmpty() ? "(not launched yet)" : PushRollout.describeAll(seen, notReady)));
                 }
-                Transition<State> waiting = Transition.waitFor(next, ready.size() + "/" + s.capacity() + " healthy on " + r.version());
+                Transition<State> waiting = Transition.waitFor(next, ready.size() + "/" + s.capacity() + " healthy on " + r.version()
+                        + failFast.progress(r));
                 return line == null ? waiting : Transition.waitFor(next, line, waiting.waitingFor());
             }
             default: {

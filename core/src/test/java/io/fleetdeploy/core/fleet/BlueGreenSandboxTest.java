@@ -1,6 +1,7 @@
 package io.fleetdeploy.core.fleet;
 
 import static io.fleetdeploy.core.testing.SandboxFleet.NEW;
+import static io.fleetdeploy.core.testing.SandboxFleet.UNHEALTHY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -17,7 +18,9 @@ import io.fleetdeploy.core.testing.SandboxFleet;
 import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.Action;
 
@@ -32,7 +35,8 @@ class BlueGreenSandboxTest {
     @RegisterExtension
     static final SandboxFleet SANDBOX = new SandboxFleet("BlueGreenSandboxTest", List.of(new GroupSpec("bg-happy-blue", 2, 0), new GroupSpec("bg-happy-green", 0, 0),
             new GroupSpec("bg-bake-blue", 2, 0), new GroupSpec("bg-bake-green", 0, 0), new GroupSpec("bg-abort-blue", 2, 0),
-            new GroupSpec("bg-abort-green", 0, 0), new GroupSpec("bg-idle", 0, 0)));
+            new GroupSpec("bg-abort-green", 0, 0), new GroupSpec("bg-idle", 0, 0),
+            new GroupSpec("bg-bad-green", 0, 0)));
 
     private final RecordingProgress progress = new RecordingProgress();
 
@@ -94,6 +98,25 @@ class BlueGreenSandboxTest {
         }).isInstanceOf(FleetDeployException.class).hasMessageContaining("Target group bg-idle has no healthy target")
                 .hasMessageContaining("traffic was not moved");
         assertThat(SANDBOX.listenerAction(listener)).isEqualTo(found);
+    }
+
+    /** The step timeout is far beyond the test's deadline: only the fail-fast on targets reported unhealthy ends the wait in time. */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void replacingGreenWithAnUnhealthyReleaseFailsFastAndScalesGreenBack() {
+        String channelBefore = SANDBOX.channelVersion("bg-bad-green");
+        RolloutRequest replace = new RolloutRequest("bg-bad-green", UNHEALTHY, RolloutRequest.Strategy.REPLACE, null, null, null, null, false,
+                null, 2, Duration.ofMinutes(10), null, null, 2, null, null);
+        OperationRecord done;
+        try (AwsFleet fleet = SANDBOX.fleet("ci#bg-bad", progress)) {
+            done = fleet.operations().rollout(replace, new AbortSignal());
+        }
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.message()).contains("group bg-bad-green: unhealthy on " + UNHEALTHY
+                + " in 2 consecutive target health checks after the install", ": InService, target unhealthy");
+        assertThat(SANDBOX.channelVersion("bg-bad-green")).isEqualTo(channelBefore);
+        assertThat(SANDBOX.group("bg-bad-green").desiredCapacity()).isZero();
     }
 
     @Test

@@ -223,6 +223,77 @@ class TransitionsTest {
     }
 
     @Test
+    void pullFailsFastOnAnInstanceOnTheVersionItsTargetGroupReportsUnhealthyButInitialWaitsForTheTimeout() {
+        PullRollout pull = new PullRollout(null);
+        RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2,
+                Duration.ofMinutes(10), null, null, null, null, null);
+        Map<String, String> two = Map.of("i-1", "InService", "i-2", "InService");
+        PullRollout.State s = pull.next(PullRollout.State.start(r), seen(two, Map.of(), "1.0", "1.0"), T0).state();
+        FleetObservation initial = seen(two, Map.of("i-1", "initial", "i-2", "healthy"), "2.0", null);
+        FleetObservation unhealthy = seen(two, Map.of("i-1", "unhealthy", "i-2", "healthy"), "2.0", null);
+        // A target still in initial is in its grace: the pull waits, up to the timeout.
+        assertThat(pull.next(s, initial, T0.plusSeconds(5)).outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        assertThat(pull.next(s, initial, T0.plus(Duration.ofMinutes(10))).failure()).contains("only 1 of 2");
+        // An instance still on the old release its target group reports unhealthy is not the new release's fault.
+        FleetObservation oldUnhealthy = withVersions(unhealthy, Map.of("i-1", "1.0"));
+        assertThat(pull.next(pull.next(s, oldUnhealthy, T0.plusSeconds(5)).state(), oldUnhealthy, T0.plusSeconds(6)).outcome())
+                .isEqualTo(Transition.Outcome.CONTINUE);
+
+        Transition<PullRollout.State> first = pull.next(s, unhealthy, T0.plusSeconds(5));
+        assertThat(first.outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        assertThat(first.state().unhealthyStreak()).isEqualTo(1);
+        assertThat(first.waitingFor()).contains("reported unhealthy 1/2");
+        Transition<PullRollout.State> recovering = pull.next(first.state(), initial, T0.plusSeconds(6));
+        assertThat(recovering.state().unhealthyStreak()).as("a look with no target reported unhealthy starts the count again").isZero();
+        Transition<PullRollout.State> failed = pull.next(pull.next(recovering.state(), unhealthy, T0.plusSeconds(7)).state(), unhealthy,
+                T0.plusSeconds(8));
+        assertThat(failed.outcome()).as("long before the 10-minute timeout").isEqualTo(Transition.Outcome.FAILED);
+        assertThat(failed.failure()).contains("unhealthy on 2.0 in 2 consecutive target health checks after the install",
+                "i-1: InService, target unhealthy");
+    }
+
+    @Test
+    void replaceFailsFastOnAnInstanceOnTheVersionItsTargetGroupReportsUnhealthyButInitialWaitsForTheTimeout() {
+        ReplaceRollout replace = new ReplaceRollout(null);
+        RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.REPLACE, null, null, null, null, false, null, 2,
+                Duration.ofMinutes(10), null, null, 2, null, null);
+        GroupView idle = new GroupView("web", new GroupView.Capacity(0, 2, 0), List.of(), List.of(), List.of(TG));
+        ReplaceRollout.State s = replace.next(ReplaceRollout.State.start(r),
+                new ReplaceRollout.Seen(new FleetObservation(Optional.of(idle), Map.of(), Map.of(), Optional.of("1.0")), null), T0).state();
+        Map<String, String> two = Map.of("i-1", "InService", "i-2", "InService");
+        ReplaceRollout.Seen initial = new ReplaceRollout.Seen(seen(two, Map.of("i-1", "initial", "i-2", "healthy"), "2.0", null), null);
+        ReplaceRollout.Seen unhealthy = new ReplaceRollout.Seen(seen(two, Map.of("i-1", "unhealthy", "i-2", "healthy"), "2.0", null), null);
+        assertThat(replace.next(s, initial, T0.plusSeconds(5)).outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        assertThat(replace.next(s, initial, T0.plus(Duration.ofMinutes(10))).failure()).contains("only 1 of 2");
+
+        Transition<ReplaceRollout.State> first = replace.next(s, unhealthy, T0.plusSeconds(5));
+        assertThat(first.outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        assertThat(first.state().unhealthyStreak()).isEqualTo(1);
+        Transition<ReplaceRollout.State> recovering = replace.next(first.state(), initial, T0.plusSeconds(6));
+        assertThat(recovering.state().unhealthyStreak()).as("a look with no target reported unhealthy starts the count again").isZero();
+        Transition<ReplaceRollout.State> failed = replace.next(replace.next(recovering.state(), unhealthy, T0.plusSeconds(7)).state(),
+                unhealthy, T0.plusSeconds(8));
+        assertThat(failed.outcome()).as("long before the 10-minute timeout").isEqualTo(Transition.Outcome.FAILED);
+        assertThat(failed.failure()).contains("group web: unhealthy on 2.0 in 2 consecutive target health checks after the install",
+                "i-1: InService, target unhealthy");
+    }
+
+    @Test
+    void rolloutStatesSavedBeforeTheUnhealthyStreakReadBackWithNone() throws Exception {
+        RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2,
+                Duration.ofMinutes(10), null, null, null, null, null);
+        com.fasterxml.jackson.databind.ObjectMapper json = io.fleetdeploy.core.Json.mapper();
+        com.fasterxml.jackson.databind.node.ObjectNode pullSaved = json.valueToTree(new PullRollout.State(r, "1.0", List.of(),
+                PullRollout.Phase.CONVERGE, T0, 1, 2, 0, 1));
+        pullSaved.remove("unhealthyStreak");
+        assertThat(json.treeToValue(pullSaved, PullRollout.State.class).unhealthyStreak()).isZero();
+        com.fasterxml.jackson.databind.node.ObjectNode replaceSaved = json.valueToTree(new ReplaceRollout.State(r, "1.0", List.of(),
+                ReplaceRollout.Phase.WAIT, 2, T0, 0, 1, 1));
+        replaceSaved.remove("unhealthyStreak");
+        assertThat(json.treeToValue(replaceSaved, ReplaceRollout.State.class).unhealthyStreak()).isZero();
+    }
+
+    @Test
     void replaceScalesTheIdleGroupAndUndoRestoresItsCapacityExactly() {
         ReplaceRollout replace = new ReplaceRollout(null);
         RolloutRequest r = new RolloutRequest("green", "2.0", RolloutRequest.Strategy.REPLACE, null, null, null, null, false, null, 1,

@@ -41,7 +41,7 @@ final class RolloutCommand extends OperationCommand {
     @Option(names = "--pause-between-batches", converter = DurationConverter.class, description = "push: wait between batches.")
     Duration pause;
 
-    @Option(names = "--healthy-checks", description = "push/pull/replace: consecutive healthy observations (target healthy, version reported) required (default 2). Push: as many consecutive observations of an installed instance its target group reports unhealthy (not initial) fail the batch at once.")
+    @Option(names = "--healthy-checks", description = "push/pull/replace: consecutive healthy observations (target healthy, version reported) required (default 2). As many consecutive observations of an instance on the new version its target group reports unhealthy (not initial) fail the rollout at once.")
     Integer healthyChecks;
 
     @Option(names = "--timeout", converter = DurationConverter.class, description = "Bound of every wait (default 10m).")

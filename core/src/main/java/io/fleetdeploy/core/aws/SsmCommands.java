@@ -112,6 +112,32 @@ public final class SsmCommands implements FleetPorts.Commands {
         return found;
     }
 
+    /** One ListCommandInvocations (paginated) per instance per look, once a second, until none is still running. */
+    @Override
+    public void awaitNoCommandRunning(List<String> instanceIds, Duration bound) {
+        Instant giveUp = clock.instant().plus(bound);
+        while (true) {
+            List<String> running = instanceIds.stream().filter(id -> client.listCommandInvocationsPaginator(b -> b.instanceId(id))
+                    .commandInvocations().stream().anyMatch(inv -> !new FleetPorts.CommandInvocation(id, inv.commandId(),
+                            inv.statusAsString(), null).ended())).toList();
+            if (running.isEmpty()) {
+                return;
+            }
+            if (!clock.instant().isBefore(giveUp)) {
+                throw new FleetDeployException("An SSM command still runs on " + String.join(", ", running) + " after " + bound
+                        + ", so the previous version was not put back there.", "Those instances stay as the running command leaves them.",
+                        "Check the command (aws ssm list-command-invocations --instance-id ...), then resume the operation.");
+            }
+            try {
+                sleeper.sleep(pollInterval);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for the SSM commands on " + String.join(", ", running) + " to end.",
+                        "Those instances stay as they are.", "Resume the operation to go on.", e);
+            }
+        }
+    }
+
     @Override
     public void cancel(Collection<String> commandIds) {
         new LinkedHashSet<>(commandIds).forEach(id -> client.cancelCommand(b -> b.commandId(id)));

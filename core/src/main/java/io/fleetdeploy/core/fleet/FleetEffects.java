@@ -84,7 +84,10 @@ public final class FleetEffects implements Effects {
         } else if (change instanceof FleetChange.MoveChannel c) {
             moveChannel(c, undoing);
         } else if (change instanceof FleetChange.Install c) {
-            // Blocking: only the undo of a push runs the install this way (see start()).
+            // Blocking: only the undo of a push runs the install this way (see start()). An install the
+            // push sent may still run (an abort while it waited): let it end first, then look at what runs.
+            commands.awaitNoCommandRunning(only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")),
+                    timeoutOf(c).plus(Duration.ofSeconds(30)));
             List<String> ids = needInstall(c);
             if (!ids.isEmpty()) {
                 commands.install(c.group(), ids, c.version(), timeoutOf(c));

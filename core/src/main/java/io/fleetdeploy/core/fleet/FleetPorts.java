@@ -72,6 +72,13 @@ public final class FleetPorts {
         /** Cancels the commands where they still run (a command whose bound passed). */
         void cancel(Collection<String> commandIds);
 
+        /**
+         * Waits (bounded) until no SSM command still runs on the instances. An undo that puts the previous
+         * version back must not overlap the install it undoes (an abort during a push's install): the later
+         * install would lose to the earlier one finishing after it. Throws naming the instances when the bound passes.
+         */
+        void awaitNoCommandRunning(List<String> instanceIds, Duration bound);
+
         /** An install that ended badly somewhere: the same words whether it was waited for or observed tick by tick. */
         static FleetDeployException installFailed(String version, String group, List<String> failures, int of) {
             return new FleetDeployException("fleet-agent install " + version + " failed on " + failures.size() + " of "

@@ -235,6 +235,11 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     }
 
     @Override
+    public void awaitNoCommandRunning(List<String> ids, Duration bound) {
+        // The fake's commands end when the test says so; an undo's install only follows them.
+    }
+
+    @Override
     public void cancel(java.util.Collection<String> commandIds) {
         call("cancel " + commandIds);
     }

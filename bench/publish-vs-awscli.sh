@@ -4,12 +4,19 @@
 # prints MB/s of both and the ratio. Prints figures; asserts nothing.
 #   bench/publish-vs-awscli.sh            # 512 MiB, 3 rounds
 #   SIZE_MIB=128 ROUNDS=2 bench/publish-vs-awscli.sh
+#   TLS=off bench/publish-vs-awscli.sh    # plain HTTP instead of HTTPS
+# The proxy serves HTTPS with a throw-away self-signed certificate that both clients are told to
+# trust, as real S3 is reached: over plain HTTP both the AWS SDK and the AWS CLI hash and sign
+# every payload, work neither does against S3 over HTTPS.
 # Both timings include process start-up (JVM / Python); fleet-deploy's also includes computing
-# the sha256 and writing the manifest. Each client runs once untimed before the rounds. Objects are deleted after each upload to keep disk use low.
+# the sha256 and writing the manifest. CPU seconds (user + system) are printed beside the wall
+# time: on a shared machine they vary far less than MB/s do. Each client runs once untimed
+# before the rounds. Objects are deleted after each upload to keep disk use low.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 size_mib=${SIZE_MIB:-512}
 rounds=${ROUNDS:-3}
+tls=${TLS:-on}
 aws=/usr/bin/aws
 [ -x "$aws" ] || { echo "bench: $aws is missing (apt-get install awscli)" >&2; exit 1; }
 
@@ -28,9 +35,23 @@ echo "bench: building the command line and the S3Proxy test server..." >&2
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath >/dev/null)
 cp "$here/core/target/bench-classpath" "$work/classpath"
 
+tls_args=()
+if [ "$tls" != off ]; then
+  # A certificate for 127.0.0.1 only, made for this run and deleted with it.
+  password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  keytool -genkeypair -keystore "$work/proxy.p12" -storetype PKCS12 -storepass "$password" -alias proxy \
+    -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 -ext san=ip:127.0.0.1 -validity 1 >/dev/null 2>&1
+  keytool -exportcert -rfc -keystore "$work/proxy.p12" -storepass "$password" -alias proxy -file "$work/proxy.pem" >/dev/null 2>&1
+  keytool -importcert -noprompt -keystore "$work/trust.p12" -storetype PKCS12 -storepass changeit -alias proxy \
+    -file "$work/proxy.pem" >/dev/null 2>&1
+  tls_args=("$work/proxy.p12" "$password")
+  export AWS_CA_BUNDLE="$work/proxy.pem"
+  export FLEET_DEPLOY_JAVA_OPTS="${FLEET_DEPLOY_JAVA_OPTS:-} -Djavax.net.ssl.trustStore=$work/trust.p12 -Djavax.net.ssl.trustStorePassword=changeit"
+fi
+
 mkfifo "$work/proxy-in"
 java -cp "$here/core/target/test-classes:$here/core/target/classes:$(cat "$work/classpath")" \
-  io.fleetdeploy.core.testing.S3ProxyServer "$work/store" <"$work/proxy-in" >"$work/proxy-out" 2>"$work/proxy-err" &
+  io.fleetdeploy.core.testing.S3ProxyServer "$work/store" "${tls_args[@]}" <"$work/proxy-in" >"$work/proxy-out" 2>"$work/proxy-err" &
 proxy_pid=$!
 exec 3>"$work/proxy-in" # holding the fifo open keeps the server running
 for _ in $(seq 1 600); do
@@ -59,32 +80,39 @@ echo "bench: one untimed run of each client (fleet-deploy writes its class-data 
 "$aws" --endpoint-url "$endpoint" s3 cp --only-show-errors "$file" s3://bench/awscli/warm-up/bundle.tar.gz
 "$aws" --endpoint-url "$endpoint" s3 rm --recursive --only-show-errors s3://bench/ >/dev/null
 
-now() { date +%s.%N; }
 mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
+add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
 
-fd_total=0; cli_total=0
-printf '%-6s %-14s %10s %10s\n' round client seconds MB/s
+# Runs one upload under bash's `time`: "<wall> <user> <sys>" seconds end up in $work/time.
+TIMEFORMAT='%3R %3U %3S'
+upload() {
+  if [ "$1" = fleet-deploy ]; then
+    { time "$here/fleet-deploy" publish --endpoint "$endpoint" --region us-east-1 --bucket bench --app bench \
+        --version "r$2" "$file" >/dev/null 2>"$work/fd-err"; } 2>"$work/time" || { cat "$work/fd-err" >&2; exit 1; }
+  else
+    { time "$aws" --endpoint-url "$endpoint" s3 cp --only-show-errors "$file" "s3://bench/awscli/r$2/bundle.tar.gz" \
+        2>"$work/cli-err"; } 2>"$work/time" || { cat "$work/cli-err" >&2; exit 1; }
+  fi
+}
+
+fd_total=0; cli_total=0; fd_cpu=0; cli_cpu=0
+printf '%-6s %-14s %10s %10s %12s\n' round client seconds MB/s cpu-seconds
 for round in $(seq 1 "$rounds"); do
   for client in fleet-deploy aws-cli; do
     # Alternate which client goes first, so neither always meets a warmer cache.
     if [ $((round % 2)) -eq 0 ]; then client=$([ "$client" = fleet-deploy ] && echo aws-cli || echo fleet-deploy); fi
-    start=$(now)
-    if [ "$client" = fleet-deploy ]; then
-      "$here/fleet-deploy" publish --endpoint "$endpoint" --region us-east-1 --bucket bench --app bench \
-        --version "r$round" "$file" >/dev/null 2>"$work/fd-err" || { cat "$work/fd-err" >&2; exit 1; }
-    else
-      "$aws" --endpoint-url "$endpoint" s3 cp --only-show-errors "$file" "s3://bench/awscli/r$round/bundle.tar.gz"
-    fi
-    seconds=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
-    printf '%-6s %-14s %10s %10s\n' "$round" "$client" "$seconds" "$(mbps "$seconds")"
-    if [ "$client" = fleet-deploy ]; then fd_total=$(awk -v t="$fd_total" -v s="$seconds" 'BEGIN { print t + s }')
-    else cli_total=$(awk -v t="$cli_total" -v s="$seconds" 'BEGIN { print t + s }'); fi
+    upload "$client" "$round"
+    read -r seconds user system <"$work/time"
+    cpu=$(add "$user" "$system")
+    printf '%-6s %-14s %10s %10s %12s\n' "$round" "$client" "$seconds" "$(mbps "$seconds")" "$cpu"
+    if [ "$client" = fleet-deploy ]; then fd_total=$(add "$fd_total" "$seconds"); fd_cpu=$(add "$fd_cpu" "$cpu")
+    else cli_total=$(add "$cli_total" "$seconds"); cli_cpu=$(add "$cli_cpu" "$cpu"); fi
     "$aws" --endpoint-url "$endpoint" s3 rm --recursive --only-show-errors s3://bench/ >/dev/null
   done
 done
 fd=$(mbps "$(awk -v t="$fd_total" -v r="$rounds" 'BEGIN { print t / r }')")
 cli=$(mbps "$(awk -v t="$cli_total" -v r="$rounds" 'BEGIN { print t / r }')")
-echo "file: $size_mib MiB ($bytes bytes), $rounds rounds each, cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "fleet-deploy publish: $fd MB/s (mean time)"
-echo "aws s3 cp:            $cli MB/s (mean time)"
+echo "file: $size_mib MiB ($bytes bytes), $rounds rounds each, $endpoint, cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "fleet-deploy publish: $fd MB/s (mean time), $(awk -v c="$fd_cpu" -v r="$rounds" 'BEGIN { printf "%.2f", c / r }') CPU seconds per upload"
+echo "aws s3 cp:            $cli MB/s (mean time), $(awk -v c="$cli_cpu" -v r="$rounds" 'BEGIN { printf "%.2f", c / r }') CPU seconds per upload"
 awk -v a="$fd" -v b="$cli" 'BEGIN { printf "ratio fleet-deploy / aws-cli: %.2f\n", a / b }'

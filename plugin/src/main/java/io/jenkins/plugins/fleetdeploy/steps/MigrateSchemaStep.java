@@ -182,9 +182,10 @@ public final class MigrateSchemaStep extends DatabaseStep {
      * snapshot id and deadline are fields saved with the Pipeline), then the migration.
      *
      * <p>A controller restart during the snapshot wait goes on waiting; one during the migration
-     * runs the migration again, which is safe: Flyway skips what is applied, the migration cut off by
-     * the restart was never committed (PostgreSQL rolls it back with the lost connection), and the
-     * migration lock makes the re-run wait until the old session is gone. What the step first saw
+     * runs the migration again, which is safe on PostgreSQL: Flyway skips what is applied, the
+     * migration cut off by the restart was never committed (rolled back with the lost session), and
+     * the migration lock makes the re-run wait until the old session is gone. (MariaDB/MySQL cannot
+     * roll back DDL: a re-run of a migration cut off half-way fails with the engine's message.) What the step first saw
      * (version, pending migrations) is saved, so the result is that of the whole step.
      *
      * <p>{@link #stop} cancels the statement running on the database and lets no further migration
@@ -242,7 +243,7 @@ public final class MigrateSchemaStep extends DatabaseStep {
         public void onResume() {
             if (migrating) {
                 log("Jenkins restarted during the migration: running it again. Flyway skips the migrations already applied;"
-                        + " the one the restart cut off was not committed.");
+                        + " on PostgreSQL the one the restart cut off was rolled back.");
                 inBackground(() -> migrate(true));
             } else if (snapshotId != null) {
                 log("taken back after a controller restart: still waiting for RDS snapshot " + snapshotId);

@@ -1,6 +1,8 @@
 package io.jenkins.plugins.fleetdeploy;
 
 import hudson.init.Terminator;
+import hudson.security.ACL;
+import hudson.security.ACLContext;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,7 +81,13 @@ public final class BackgroundWork {
         private volatile boolean stopping;
 
         Future<?> submit(Runnable work, Runnable whenControllerStops) {
-            FutureTask<Void> task = new FutureTask<>(work, null) {
+            // As SYSTEM, as jenkins.util.Timer's threads run (the step looks its credentials up for the build's run itself).
+            Runnable asSystem = () -> {
+                try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
+                    work.run();
+                }
+            };
+            FutureTask<Void> task = new FutureTask<>(asSystem, null) {
                 @Override
                 protected void done() {
                     stopHooks.remove(this);

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,40 @@ class MigrateSchemaBackgroundTest {
     }
 
     @Test
+    void afterARestartTheReRunWaitsUntilTheOldControllersSessionIsGone(DatabaseServers.Postgres postgres) throws Exception {
+        TestDatabase db = postgres.newDatabase();
+        try (Connection blocker = holdBlocker(db); Connection oldControllersSession = db.connect()) {
+            PipelineHarness.Running running = jenkins(db).start(pipeline(db), Map.of());
+            awaitV2Blocked(db);
+            // A controller that died without closing its connections leaves its session on the server, holding the
+            // migration lock until the server notices. Stand-in: a session queued for that lock (core's MigrationLock
+            // name), which gets it the moment the old controller's cancelled migration lets go.
+            CompletableFuture<Void> lockTaken = CompletableFuture.runAsync(() -> query(oldControllersSession,
+                    "select pg_advisory_lock(hashtext('fleet-deploy migrate flyway_schema_history'))"));
+            Await.until("the stand-in session queues for the migration lock", Duration.ofMinutes(1), () -> count(db,
+                    "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
+                            + " and query like '%fleet-deploy migrate%'") == 1);
+
+            running.build().restartController();
+            lockTaken.get(1, TimeUnit.MINUTES);
+
+            Await.until("the re-run waits for the migration lock", Duration.ofMinutes(1), () -> running.build().log().text()
+                    .contains("Another migration of the PostgreSQL database " + db.name() + " at 127.0.0.1:" + db.port()
+                            + " is running: waiting up to 600 s for it to finish"));
+            assertThat(history(db)).as("nothing more applied while the old session holds the lock").containsExactly("1 true");
+            release(blocker);
+            oldControllersSession.close(); // the server drops the session and its lock with it
+
+            BuildResult build = running.result().get(2, TimeUnit.MINUTES);
+            assertThat(build.result()).as(build.log()).isEqualTo("SUCCESS");
+            assertThat(build.log()).contains("migrateSchema re-ran the migration after a controller restart: schema (empty) -> 2")
+                    .contains("before null applied [1, 2] pending [1, 2] now 2");
+        }
+        assertThat(history(db)).as("each migration applied exactly once, none failed").containsExactly("1 true", "2 true");
+        assertNoMigrationSessionLeft(db);
+    }
+
+    @Test
     void aStopMidMigrationCancelsItAndSaysWhereTheDatabaseWasLeft(DatabaseServers.Postgres postgres) throws Exception {
         TestDatabase db = postgres.newDatabase();
         try (Connection blocker = holdBlocker(db)) {
@@ -162,6 +197,14 @@ class MigrateSchemaBackgroundTest {
                         + " and pid <> pg_backend_pid()") == 0);
         assertThat(db.queryValue("select count(*) from pg_locks where locktype = 'advisory'"
                 + " and database = (select oid from pg_database where datname = current_database())")).isEqualTo(0L);
+    }
+
+    private static void query(Connection connection, String sql) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + " failed: " + e.getMessage(), e);
+        }
     }
 
     private static long count(TestDatabase db, String query) {

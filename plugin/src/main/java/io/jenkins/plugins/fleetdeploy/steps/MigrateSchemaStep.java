@@ -336,9 +336,18 @@ public final class MigrateSchemaStep extends DatabaseStep {
                 migrate(false);
                 return;
             }
-            if (stopCause == null) {
-                schedule(SNAPSHOT_POLL, this::pollSnapshot);
+            if (BackgroundWork.controllerStopping()) {
+                return; // the snapshot id is saved: the resumed step polls it
             }
+            Throwable stopped = stopCause;
+            if (stopped != null) {
+                log("migrateSchema stopped before migrating: no migration ran. RDS snapshot " + name
+                        + " was asked for and may still complete (delete it if unwanted).");
+                recordQuietly("ABORTED", "stopped before migrating; RDS snapshot " + name + " was asked for");
+                report(() -> getContext().onFailure(stopped));
+                return;
+            }
+            schedule(SNAPSHOT_POLL, this::pollSnapshot);
         }
 
         private void pollSnapshot() {
@@ -397,6 +406,9 @@ public final class MigrateSchemaStep extends DatabaseStep {
 
         /** Runs {@code work} on a {@link BackgroundWork} thread; a failure fails the step, unless Jenkins is stopping. */
         private void inBackground(Work next) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // a timer thread interrupted by Timer.shutdown(): Jenkins is stopping; onResume() goes on
+            }
             MigrationStop stopping = new MigrationStop();
             migrationStop = stopping;
             try {

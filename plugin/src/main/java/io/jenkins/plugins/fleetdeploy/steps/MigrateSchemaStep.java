@@ -277,6 +277,11 @@ public final class MigrateSchemaStep extends DatabaseStep {
                 }, STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
+            if (snapshotId != null && !migrating) {
+                log("migrateSchema stopped while waiting for RDS snapshot " + snapshotId + ": no migration ran. The snapshot"
+                        + " may still complete (delete it if unwanted).");
+                recordQuietly("ABORTED", "stopped while waiting for RDS snapshot " + snapshotId + "; no migration ran");
+            }
             report(() -> getContext().onFailure(cause));
         }
 
@@ -287,11 +292,14 @@ public final class MigrateSchemaStep extends DatabaseStep {
             if (migrating) {
                 return "migrateSchema: migrating" + (snapshotId != null ? " after RDS snapshot " + snapshotId : "") + where;
             }
+            if (thread != null) {
+                return "migrateSchema: checking what is pending and asking RDS for a snapshot" + where;
+            }
             if (snapshotId != null) {
                 return "migrateSchema: waiting for RDS snapshot " + snapshotId + " to become available (until "
                         + Instant.ofEpochMilli(snapshotDeadlineMillis) + ")";
             }
-            return "migrateSchema: checking what is pending before the RDS snapshot" + where;
+            return "migrateSchema: starting";
         }
 
         /** A safe restart waits for a running migration rather than cutting it off (it would be run again afterwards). */
@@ -409,6 +417,9 @@ public final class MigrateSchemaStep extends DatabaseStep {
             if (Thread.currentThread().isInterrupted()) {
                 return; // a timer thread interrupted by Timer.shutdown(): Jenkins is stopping; onResume() goes on
             }
+            if (stopCause != null) {
+                return; // stopped while a timer task decided to go on: stop() has ended the step
+            }
             MigrationStop stopping = new MigrationStop();
             migrationStop = stopping;
             try {
@@ -424,6 +435,9 @@ public final class MigrateSchemaStep extends DatabaseStep {
                         threadName = null;
                     }
                 }, stopping::request);
+                if (stopCause != null) {
+                    stopping.request(); // a stop() that came in while this was being submitted did not see it
+                }
             } catch (RejectedExecutionException e) {
                 LOGGER.log(Level.FINE, "migrateSchema: Jenkins is stopping; waiting for onResume()", e);
             }
@@ -478,6 +492,9 @@ public final class MigrateSchemaStep extends DatabaseStep {
         private void schedule(Duration delay, Runnable next) {
             if (Thread.currentThread().isInterrupted()) {
                 return; // a timer thread interrupted by Timer.shutdown(): Jenkins is stopping; onResume() goes on
+            }
+            if (stopCause != null) {
+                return; // stopped meanwhile: stop() has ended the step
             }
             try {
                 task = Timer.get().schedule(next, delay.toMillis(), TimeUnit.MILLISECONDS);

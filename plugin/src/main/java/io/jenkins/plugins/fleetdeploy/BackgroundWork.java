@@ -50,7 +50,7 @@ public final class BackgroundWork {
     }
 
     /** Jenkins is stopping: stop the running work (its own way, then by interrupt) and wait, bounded, for it to end. */
-    @Terminator(requires = "FlowExecutionList.EXECUTIONS_SUSPENDED", displayName = "Stopping fleet-deploy background work")
+    @Terminator(requires = "FlowExecutionList.EXECUTIONS_SUSPENDED") // workflow-api's milestone: the Pipelines are saved
     public static void shutdown() throws InterruptedException {
         Pool stopping;
         synchronized (BackgroundWork.class) {

@@ -31,7 +31,8 @@ final class MigrationLock implements AutoCloseable {
         this.name = name;
     }
 
-    static MigrationLock acquire(ConnectedDatabase database, String historyTable, Duration maxWait, Clock clock, ProgressListener progress) {
+    static MigrationLock acquire(ConnectedDatabase database, String historyTable, Duration maxWait, Clock clock, ProgressListener progress,
+                                 MigrationStop stop) {
         Connection connection = database.open();
         try {
             String name = lockName(connection, database.engine(), historyTable);
@@ -43,6 +44,10 @@ final class MigrationLock implements AutoCloseable {
                     progress.info("Another migration of the " + database.describe() + " is running: waiting up to "
                             + maxWait.toSeconds() + " s for it to finish");
                     announced = true;
+                }
+                if (stop.requested()) {
+                    throw new FleetDeployException("migrateSchema was stopped while it waited for another migration of the "
+                            + database.describe() + " to finish.", "Nothing was changed by this run.", "Run it again when needed.");
                 }
                 if (clock.instant().isAfter(deadline)) {
                     throw new FleetDeployException(

@@ -67,7 +67,12 @@ public final class SchemaMigrator {
     }
 
     public MigrateResult migrate(MigrateRequest request, ProgressListener progress) {
-        return migrate(request, null, progress);
+        return migrate(request, null, progress, new MigrationStop());
+    }
+
+    /** As {@link #migrate(MigrateRequest, ProgressListener)}, stoppable from another thread through {@code stop}. */
+    public MigrateResult migrate(MigrateRequest request, ProgressListener progress, MigrationStop stop) {
+        return migrate(request, null, progress, stop);
     }
 
     /**
@@ -75,8 +80,13 @@ public final class SchemaMigrator {
      * step polls it from a timer instead of holding a thread); the result and any failure name it.
      */
     public MigrateResult migrateAfterSnapshot(MigrateRequest request, String snapshotId, ProgressListener progress) {
+        return migrateAfterSnapshot(request, snapshotId, progress, new MigrationStop());
+    }
+
+    /** As {@link #migrateAfterSnapshot(MigrateRequest, String, ProgressListener)}, stoppable through {@code stop}. */
+    public MigrateResult migrateAfterSnapshot(MigrateRequest request, String snapshotId, ProgressListener progress, MigrationStop stop) {
         Objects.requireNonNull(snapshotId, "snapshotId");
-        return migrate(request.withSnapshot(false, request.snapshotTimeout()), snapshotId, progress);
+        return migrate(request.withSnapshot(false, request.snapshotTimeout()), snapshotId, progress, stop);
     }
 
     /** The name {@link #migrate} gives the snapshot it takes first; for callers that take it themselves. */
@@ -84,25 +94,26 @@ public final class SchemaMigrator {
         return RdsDatabases.snapshotName(request.app(), request.version(), clock.instant());
     }
 
-    private MigrateResult migrate(MigrateRequest request, String takenSnapshot, ProgressListener progress) {
+    private MigrateResult migrate(MigrateRequest request, String takenSnapshot, ProgressListener progress, MigrationStop stop) {
+        Objects.requireNonNull(stop, "stop");
         Instant started = clock.instant();
         validate(request);
         Path directory = migrationsDirectory(request, progress);
         requireMigrationFiles(directory);
         ConnectedDatabase database = connector.connect(request.database(), progress);
-        Flyway flyway = flyway(database, directory, request);
+        Flyway flyway = flyway(database, directory, request, stop);
 
         if (request.dryRun()) {
-            return checkAndApply(request, database, flyway, directory, progress, started, takenSnapshot);
+            return checkAndApply(request, database, flyway, directory, progress, started, takenSnapshot, stop);
         }
-        try (MigrationLock lock = MigrationLock.acquire(database, request.historyTable(), request.lockWait(), clock, progress)) {
-            return checkAndApply(request, database, flyway, directory, progress, started, takenSnapshot);
+        try (MigrationLock lock = MigrationLock.acquire(database, request.historyTable(), request.lockWait(), clock, progress, stop)) {
+            return checkAndApply(request, database, flyway, directory, progress, started, takenSnapshot, stop);
         }
     }
 
     /** Validates, lists and guards; then, unless a dry run, snapshots and migrates (the caller holds the lock). */
     private MigrateResult checkAndApply(MigrateRequest request, ConnectedDatabase database, Flyway flyway, Path directory,
-                                        ProgressListener progress, Instant started, String takenSnapshot) {
+                                        ProgressListener progress, Instant started, String takenSnapshot, MigrationStop stop) {
         MigrationInfoService info = flywayCall(database, "Reading the schema history", flyway::info);
         requireValid(database, flyway, request);
         List<PendingMigration> pending = pending(info, directory);
@@ -115,11 +126,18 @@ public final class SchemaMigrator {
                     Duration.between(started, clock.instant()), takenSnapshot);
         }
         String snapshotId = takenSnapshot != null ? takenSnapshot : request.snapshot() ? snapshot(request, progress) : null;
+        if (stop.requested()) {
+            throw new FleetDeployException("migrateSchema was stopped before migrating the " + database.describe() + ".",
+                    "Nothing was changed: the database is still at version " + printable(before) + "."
+                            + (snapshotId == null ? "" : " RDS snapshot " + snapshotId + " was taken."),
+                    "Run migrateSchema again to apply the " + pending.size() + " pending migration(s).");
+        }
         org.flywaydb.core.api.output.MigrateResult migrated;
         try {
             migrated = flyway.migrate();
         } catch (FlywayException e) {
-            throw migrationFailed(database, flyway, request, snapshotId, e);
+            throw stop.requested() ? migrationStopped(database, flyway, request, snapshotId, e)
+                    : migrationFailed(database, flyway, request, snapshotId, e);
         }
         List<AppliedMigration> applied = migrated.migrations == null ? List.of() : migrated.migrations.stream()
                 .map(m -> new AppliedMigration(m.version, m.description, fileName(m.filepath), m.executionTime))
@@ -201,9 +219,10 @@ public final class SchemaMigrator {
         }
     }
 
-    private static Flyway flyway(ConnectedDatabase database, Path directory, MigrateRequest request) {
+    private static Flyway flyway(ConnectedDatabase database, Path directory, MigrateRequest request, MigrationStop stop) {
         return Flyway.configure(SchemaMigrator.class.getClassLoader())
-                .dataSource(database.dataSource())
+                .dataSource(stop.tracking(database.dataSource()))
+                .callbacks(stop.refusingNextMigration())
                 .locations("filesystem:" + directory)
                 .table(request.historyTable())
                 .failOnMissingLocations(true)
@@ -328,6 +347,30 @@ public final class SchemaMigrator {
                 : "Undo by hand what " + file + " changed, delete its failed row from " + request.historyTable()
                         + ", fix the script and run migrate again" + (snapshotId == null ? "." : " (or restore the snapshot).");
         return new FleetDeployException("Migration " + file + " failed on the " + database.describe() + ": " + error, left, todo, e);
+    }
+
+    /**
+     * A stop requested while Flyway ran: either the running statement was cancelled (that migration
+     * failed and, on PostgreSQL, was rolled back) or the next migration was refused before it began.
+     */
+    private static FleetDeployException migrationStopped(
+            ConnectedDatabase database, Flyway flyway, MigrateRequest request, String snapshotId, FlywayException e) {
+        if (e instanceof FlywayMigrateException) {
+            FleetDeployException failed = migrationFailed(database, flyway, request, snapshotId, e);
+            return new FleetDeployException("migrateSchema was stopped while migrating: " + failed.whatFailed(),
+                    failed.leftUnchanged(), database.engine() == Engine.POSTGRESQL
+                            ? "Run migrateSchema again to apply the migrations still pending." : failed.whatToDo(), e);
+        }
+        String leftAt;
+        try {
+            leftAt = printable(highestApplied(flyway.info()));
+        } catch (FlywayException infoFailure) {
+            leftAt = "unknown (the schema history could not be read)";
+        }
+        return new FleetDeployException("migrateSchema was stopped while migrating the " + database.describe() + ".",
+                "The database was left at version " + leftAt + ": every migration up to it was applied whole, the next one"
+                        + " was not started." + (snapshotId == null ? "" : " RDS snapshot " + snapshotId + " was taken before migrating."),
+                "Run migrateSchema again to apply the migrations still pending.", e);
     }
 
     private static SQLException deepestSqlException(Throwable e) {

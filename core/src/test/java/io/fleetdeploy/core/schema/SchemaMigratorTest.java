@@ -203,6 +203,72 @@ class SchemaMigratorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"postgres", "mariadb"})
+    void aStopMidMigrationCancelsTheRunningStatementAndSaysWhereTheDatabaseWasLeft(String engine, Databases databases)
+            throws Exception {
+        TestDatabase db = databases.newDatabase(engine);
+        boolean postgres = engine.equals("postgres");
+        write("V1__create_orders.sql", "CREATE TABLE orders (id INT PRIMARY KEY);\nINSERT INTO orders VALUES (1);");
+        migrator.migrate(request(db), progress);
+        // V2 creates a table, then waits for a row this test keeps locked: "mid-migration" is a state the test waits for.
+        write("V2__create_invoices.sql", "CREATE TABLE invoices (id INT PRIMARY KEY);\nUPDATE orders SET id = 1 WHERE id = 1;");
+        MigrationStop stop = new MigrationStop();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (java.sql.Connection blocker = db.connect(); java.sql.Statement hold = blocker.createStatement()) {
+            blocker.setAutoCommit(false);
+            hold.executeQuery("SELECT id FROM orders WHERE id = 1 FOR UPDATE").close();
+            Future<MigrateResult> run = pool.submit(() -> migrator.migrate(request(db), progress, stop));
+            io.fleetdeploy.core.testing.Await.until("V2 waits for the row the test locked", java.time.Duration.ofMinutes(1), () -> {
+                try {
+                    return ((Number) db.queryValue(postgres
+                            ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE orders%'"
+                            : "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'UPDATE orders%'")).intValue() == 1;
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            stop.request();
+
+            FleetDeployException failure = catchThrowableOfType(FleetDeployException.class, () -> {
+                try {
+                    run.get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause();
+                }
+            });
+            assertThat(failure.getMessage())
+                    .contains("migrateSchema was stopped while migrating: Migration V2__create_invoices.sql failed")
+                    .contains("The database was left at version 1.")
+                    .contains(postgres ? "PostgreSQL rolled the failed migration back: nothing of V2__create_invoices.sql remains."
+                            : "MariaDB/MySQL cannot roll back DDL")
+                    .doesNotContain(db.password());
+            blocker.rollback();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(db.queryValue("SELECT COUNT(*) FROM flyway_schema_history WHERE success")).hasToString("1");
+        // PostgreSQL leaves nothing of V2; MariaDB keeps its DDL and a failed row, as the message says.
+        assertThat(db.queryValue("SELECT COUNT(*) FROM flyway_schema_history WHERE NOT success")).hasToString(postgres ? "0" : "1");
+        assertThat(db.hasTable("invoices")).isEqualTo(!postgres);
+    }
+
+    @Test
+    void aStopRequestedBeforeTheMigrationStartsChangesNothing(Databases databases) throws Exception {
+        TestDatabase db = databases.newDatabase("postgres");
+        write("V1__create_orders.sql", "CREATE TABLE orders (id INT PRIMARY KEY);");
+        MigrationStop stop = new MigrationStop();
+        stop.request();
+
+        FleetDeployException failure = catchThrowableOfType(FleetDeployException.class,
+                () -> migrator.migrate(request(db), progress, stop));
+
+        assertThat(failure.getMessage()).contains("migrateSchema was stopped before migrating")
+                .contains("Nothing was changed: the database is still at version (empty).");
+        assertThat(db.hasTable("orders")).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "mariadb"})
     void aContractMigrationIsRefusedUnlessAllowed(String engine, Databases databases) throws Exception {
         TestDatabase db = databases.newDatabase(engine);
         write("V1__create_orders.sql", "CREATE TABLE orders (id INT PRIMARY KEY, legacy_total INT);");

@@ -128,12 +128,15 @@ public final class Build {
 
     /**
      * A controller restart as Jenkins makes one: jenkins.util.Timer is shut down (its running tasks
-     * interrupted), each running step's execution is saved as program.dat keeps it and read back,
+     * interrupted), so is the plugin's BackgroundWork (its @Terminator: running migrations are
+     * cancelled on the database and report nothing), each running step's execution is saved as
+     * program.dat keeps it and read back,
      * and onResume() is called on the copy, which a new timer then ticks. The copies replace the
      * originals in this build, so {@link #abort()} stops them; the steps report to the same context.
      */
     public java.util.List<StepExecution> restartController() throws Exception {
         jenkins.util.StoppableTimer.stopAndWait(java.time.Duration.ofMinutes(2));
+        io.jenkins.plugins.fleetdeploy.BackgroundWork.shutdown();
         Map<HarnessContext, StepExecution> resumed = new java.util.LinkedHashMap<>();
         for (Map.Entry<HarnessContext, StepExecution> e : running.entrySet()) {
             resumed.put(e.getKey(), ProgramDat.load(ProgramDat.save(e.getValue())));

@@ -115,6 +115,42 @@ class MigrateSchemaSnapshotSandboxTest {
         }
     }
 
+    @Test
+    void aStopWhileWaitingForTheSnapshotEndsTheStepAtOnceAndNoMigrationRuns() throws Exception {
+        PipelineHarness jenkins = new PipelineHarness(dir).stepTimeout(Duration.ofMinutes(3))
+                .credentials(new TestAwsCredentials("deployer", ACCESS_KEY, SECRET_KEY),
+                        new TestUsernamePassword("shop-db-migrator", "fleet", MASTER_PASSWORD));
+        PipelineHarness.Running running = jenkins.start("node {\n"
+                + "  writeFile file: 'db/migration/V1__refunds.sql', text: 'create table refunds (id int primary key);'\n"
+                + "  migrateSchema migrations: 'db/migration', version: '1.0.1', app: 'shop', rdsInstanceId: 'shop-db',"
+                + " databaseCredentialsId: 'shop-db-migrator', snapshot: true, region: '" + sandbox.region() + "', endpoint: '"
+                + sandbox.awsEndpoint() + "', credentialsId: 'deployer'\n"
+                + "}\n", Map.of());
+        Await.until("migrateSchema waits for its snapshot", Duration.ofMinutes(1),
+                () -> migrateStatus(running).filter(s -> s.contains("waiting for RDS snapshot")).isPresent());
+
+        running.build().abort();
+
+        BuildResult build = running.result().get(1, TimeUnit.MINUTES);
+        assertThat(build.result()).as(build.log()).isEqualTo("ABORTED");
+        Matcher stopped = Pattern.compile("migrateSchema stopped while waiting for RDS snapshot (fleet-shop-1-0-1-\\S+): no"
+                + " migration ran").matcher(build.log());
+        assertThat(stopped.find()).as(build.log()).isTrue();
+        assertThat(build.log()).doesNotContain(MASTER_PASSWORD);
+        DatabaseServer server = sandbox.databases().get("shop-db");
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), "fleet", MASTER_PASSWORD);
+             ResultSet rows = connection.getMetaData().getTables(null, null, "refunds", null)) {
+            assertThat(rows.next()).as("no migration ran").isFalse();
+        }
+        // The snapshot asked for stands and completes, as the log says; the instance is then available again.
+        try (RdsClient rds = AwsClients.configure(RdsClient.builder(), aws).build()) {
+            Await.until("RDS snapshot " + stopped.group(1) + " is available", Duration.ofMinutes(1), () -> "available".equals(
+                    rds.describeDBSnapshots(b -> b.dbSnapshotIdentifier(stopped.group(1))).dbSnapshots().get(0).status()));
+            Await.until("shop-db is available again", Duration.ofMinutes(1), () -> "available".equals(
+                    rds.describeDBInstances(b -> b.dbInstanceIdentifier("shop-db")).dbInstances().get(0).dbInstanceStatus()));
+        }
+    }
+
     private static Optional<String> migrateStatus(PipelineHarness.Running running) {
         return running.build().running().values().stream()
                 .filter(e -> e.getClass().getName().contains("MigrateSchemaStep"))

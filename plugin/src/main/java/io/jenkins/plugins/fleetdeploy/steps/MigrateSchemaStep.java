@@ -1,6 +1,5 @@
 package io.jenkins.plugins.fleetdeploy.steps;
 
-import hudson.AbortException;
 import hudson.Extension;
 import hudson.FilePath;
 import hudson.model.Run;
@@ -8,12 +7,15 @@ import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.Names;
+import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.rds.RdsDatabases;
 import io.fleetdeploy.core.schema.MigrateRequest;
 import io.fleetdeploy.core.schema.MigrateResult;
+import io.fleetdeploy.core.schema.MigrationStop;
 import io.fleetdeploy.core.schema.MigrationSource;
 import io.fleetdeploy.core.schema.ReleaseBundleSource;
 import io.fleetdeploy.core.schema.SchemaMigrator;
+import io.jenkins.plugins.fleetdeploy.BackgroundWork;
 import io.jenkins.plugins.fleetdeploy.FleetConnection;
 import io.jenkins.plugins.fleetdeploy.FleetOperationRecord;
 import io.jenkins.plugins.fleetdeploy.FleetSettings;
@@ -28,10 +30,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -171,18 +176,28 @@ public final class MigrateSchemaStep extends DatabaseStep {
     }
 
     /**
-     * Migrates on a timer thread. With {@code snapshot: true} it holds no thread while RDS copies the
-     * database: CreateDBSnapshot, then a poll from {@link Timer} every few seconds (the SleepStep
-     * pattern: the snapshot id and deadline are fields saved with the Pipeline), then the migration.
-     * A controller restart during the snapshot wait goes on waiting; a restart during the migration
-     * itself fails the step, and running it again is safe: Flyway applies only what is still
-     * pending, under its lock.
+     * Runs the migration on a {@link BackgroundWork} thread, never on {@link Timer}'s small shared
+     * pool. With {@code snapshot: true} it holds no thread while RDS copies the database:
+     * CreateDBSnapshot, then a poll from {@link Timer} every few seconds (the SleepStep pattern: the
+     * snapshot id and deadline are fields saved with the Pipeline), then the migration.
+     *
+     * <p>A controller restart during the snapshot wait goes on waiting; one during the migration
+     * runs the migration again, which is safe on PostgreSQL: Flyway skips what is applied, the
+     * migration cut off by the restart was never committed (rolled back with the lost session), and
+     * the migration lock makes the re-run wait until the old session is gone. (MariaDB/MySQL cannot
+     * roll back DDL: a re-run of a migration cut off half-way fails with the engine's message.) What the step first saw
+     * (version, pending migrations) is saved, so the result is that of the whole step.
+     *
+     * <p>{@link #stop} cancels the statement running on the database and lets no further migration
+     * start; the step then fails saying at which version the database was left.
      */
     static final class Execution extends StepExecution {
 
         private static final long serialVersionUID = 1L;
         private static final Logger LOGGER = Logger.getLogger(Execution.class.getName());
         private static final Duration SNAPSHOT_POLL = Duration.ofSeconds(2);
+        /** How long a stopped migration may take to end before the step fails without knowing where the database was left. */
+        private static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
         private final Plan plan;
         private final FleetSettings settings;
@@ -190,8 +205,15 @@ public final class MigrateSchemaStep extends DatabaseStep {
         private volatile String snapshotId;
         private volatile long snapshotDeadlineMillis;
         private volatile boolean migrating;
+        /** What the database had when this step first looked, so that a re-run after a restart reports the whole step. */
+        private volatile FirstLook firstLook;
 
         private transient volatile ScheduledFuture<?> task;
+        private transient volatile Future<?> work;
+        private transient volatile MigrationStop migrationStop;
+        private transient volatile String threadName;
+        private transient volatile Throwable stopCause;
+        private transient volatile boolean reported;
 
         Execution(StepContext context, MigrateSchemaStep step) throws IOException, InterruptedException {
             super(context);
@@ -208,43 +230,83 @@ public final class MigrateSchemaStep extends DatabaseStep {
                 record(settings.getApp(), "FAILED", e.getMessage());
                 throw StepFailures.abort(e);
             }
-            schedule(Duration.ZERO, plan.takesSnapshot() ? this::startSnapshot : this::migrate);
+            if (plan.takesSnapshot()) {
+                inBackground(this::startSnapshot);
+            } else {
+                migrating = true;
+                inBackground(() -> migrate(false));
+            }
             return false;
         }
 
         @Override
         public void onResume() {
-            if (snapshotId != null && !migrating) {
+            if (migrating) {
+                log("Jenkins restarted during the migration: running it again. Flyway skips the migrations already applied;"
+                        + " on PostgreSQL the one the restart cut off was rolled back.");
+                inBackground(() -> migrate(true));
+            } else if (snapshotId != null) {
                 log("taken back after a controller restart: still waiting for RDS snapshot " + snapshotId);
                 schedule(Duration.ZERO, this::pollSnapshot);
-                return;
+            } else {
+                log("Jenkins restarted before the RDS snapshot was asked for: starting again (no migration ran)");
+                inBackground(this::startSnapshot);
             }
-            getContext().onFailure(new AbortException("Jenkins restarted while migrateSchema was "
-                    + (migrating ? "migrating" : "starting") + "; "
-                    + (snapshotId != null ? "RDS snapshot " + snapshotId + " was taken first. " : "")
-                    + "Run the build again: Flyway applies only the migrations that are still pending, under its lock."));
         }
 
         @Override
         public void stop(Throwable cause) throws Exception {
+            stopCause = cause;
             ScheduledFuture<?> pending = task;
             if (pending != null) {
-                // A migration in progress is let finish (cancel(false)): cutting Flyway off mid-script helps no one.
                 pending.cancel(false);
             }
-            getContext().onFailure(cause);
+            Future<?> running = work;
+            MigrationStop stopping = migrationStop;
+            if (running != null && !running.isDone() && stopping != null) {
+                log("Stopping migrateSchema: cancelling the statement running on the database; no further migration starts");
+                // No interrupt: the stop acts on the database, and the thread still needs it to read where it was left.
+                stopping.request();
+                // The migrating thread reports where the database was left; a database that does not answer is not waited for.
+                Timer.get().schedule(() -> {
+                    if (!reported) {
+                        log("migrateSchema: the migration did not end within " + STOP_WAIT.toSeconds() + " s of the stop; it may"
+                                + " still run on the database. Check its schema history before running again.");
+                        report(() -> getContext().onFailure(cause));
+                    }
+                }, STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (snapshotId != null && !migrating) {
+                log("migrateSchema stopped while waiting for RDS snapshot " + snapshotId + ": no migration ran. The snapshot"
+                        + " may still complete (delete it if unwanted).");
+                recordQuietly("ABORTED", "stopped while waiting for RDS snapshot " + snapshotId + "; no migration ran");
+            }
+            report(() -> getContext().onFailure(cause));
         }
 
         @Override
         public String getStatus() {
+            String thread = threadName;
+            String where = thread != null ? " (in thread " + thread + ")" : "";
             if (migrating) {
-                return "migrateSchema: migrating" + (snapshotId != null ? " (after RDS snapshot " + snapshotId + ")" : "");
+                return "migrateSchema: migrating" + (snapshotId != null ? " after RDS snapshot " + snapshotId : "") + where;
+            }
+            if (thread != null) {
+                return "migrateSchema: checking what is pending and asking RDS for a snapshot" + where;
             }
             if (snapshotId != null) {
                 return "migrateSchema: waiting for RDS snapshot " + snapshotId + " to become available (until "
                         + Instant.ofEpochMilli(snapshotDeadlineMillis) + ")";
             }
             return "migrateSchema: starting";
+        }
+
+        /** A safe restart waits for a running migration rather than cutting it off (it would be run again afterwards). */
+        @Override
+        public boolean blocksRestart() {
+            Future<?> running = work;
+            return running != null && !running.isDone();
         }
 
         private void validate() {
@@ -261,34 +323,49 @@ public final class MigrateSchemaStep extends DatabaseStep {
         }
 
         /** Checks what is pending (a dry run), then asks RDS for the snapshot; the timer polls it. */
-        private void startSnapshot() {
-            run(() -> {
-                String id = withMigrator((migrator, request) -> {
-                    if (migrator.migrate(request.withDryRun(true), progress()).pending().isEmpty()) {
-                        return null; // nothing to apply: no snapshot needed, as the engine's own migrate decides
-                    }
-                    String name = migrator.snapshotName(request);
-                    log("Taking RDS snapshot " + name + " of " + request.database().rdsInstanceId() + " before migrating");
-                    migrator.rds().startSnapshot(request.database().rdsInstanceId(), name);
-                    snapshotDeadlineMillis = System.currentTimeMillis() + request.snapshotTimeout().toMillis();
-                    return name;
-                });
-                if (id == null) {
-                    migrate();
-                    return;
+        private void startSnapshot() throws Exception {
+            String name = withMigrator((migrator, request) -> {
+                MigrateResult look = migrator.schema().migrate(request.withDryRun(true), progress());
+                firstLook = FirstLook.of(look);
+                if (look.pending().isEmpty()) {
+                    return null; // nothing to apply: no snapshot needed, as the engine's own migrate decides
                 }
+                String id = migrator.schema().snapshotName(request);
+                snapshotDeadlineMillis = System.currentTimeMillis() + request.snapshotTimeout().toMillis();
+                // Saved before the request: a restart right after it polls this snapshot instead of asking for a second one.
                 snapshotId = id;
                 getContext().saveState();
-                schedule(SNAPSHOT_POLL, this::pollSnapshot);
+                log("Taking RDS snapshot " + id + " of " + request.database().rdsInstanceId() + " before migrating");
+                migrator.rds().startSnapshot(request.database().rdsInstanceId(), id);
+                return id;
             });
+            if (name == null) {
+                migrating = true;
+                migrate(false);
+                return;
+            }
+            if (BackgroundWork.controllerStopping()) {
+                return; // the snapshot id is saved: the resumed step polls it
+            }
+            Throwable stopped = stopCause;
+            if (stopped != null) {
+                log("migrateSchema stopped before migrating: no migration ran. RDS snapshot " + name
+                        + " was asked for and may still complete (delete it if unwanted).");
+                recordQuietly("ABORTED", "stopped before migrating; RDS snapshot " + name + " was asked for");
+                report(() -> getContext().onFailure(stopped));
+                return;
+            }
+            schedule(SNAPSHOT_POLL, this::pollSnapshot);
         }
 
         private void pollSnapshot() {
-            run(() -> {
+            onTimer(() -> {
                 String status = withMigrator((migrator, request) -> migrator.rds().snapshotStatus(snapshotId));
                 if ("available".equals(status)) {
                     log("RDS snapshot " + snapshotId + " is available");
-                    migrate();
+                    migrating = true;
+                    getContext().saveState();
+                    inBackground(() -> migrate(false));
                 } else if ("failed".equals(status) || "deleted".equals(status) || "incompatible-restore".equals(status)) {
                     throw new FleetDeployException("RDS snapshot " + snapshotId + " ended " + status + ".",
                             "No migration ran.", "Check the snapshot in the RDS console, then run again.");
@@ -304,16 +381,96 @@ public final class MigrateSchemaStep extends DatabaseStep {
             });
         }
 
-        private void migrate() {
-            run(() -> {
-                migrating = true;
-                MigrateResult result = withMigrator((migrator, request) -> snapshotId != null
-                        ? migrator.migrateAfterSnapshot(request, snapshotId, progress())
-                        : migrator.migrate(request, progress()));
-                record(result.database(), result.dryRun() ? "DRY RUN" : result.applied().isEmpty() ? "UNCHANGED" : "SUCCEEDED",
-                        describe(result));
-                getContext().onSuccess(toMap(result));
+        /** On a {@link BackgroundWork} thread: the migration, then the step's outcome. */
+        private void migrate(boolean afterRestart) throws Exception {
+            MigrationStop stopping = migrationStop;
+            MigrateResult result = withMigrator((migrator, request) -> {
+                if (firstLook == null && !plan.dryRun()) {
+                    firstLook = FirstLook.of(migrator.schema().migrate(request.withDryRun(true), ProgressListener.NONE));
+                    getContext().saveState();
+                }
+                return snapshotId != null
+                        ? migrator.schema().migrateAfterSnapshot(request, snapshotId, progress(), stopping)
+                        : migrator.schema().migrate(request, progress(), stopping);
             });
+            if (BackgroundWork.controllerStopping()) {
+                return; // the migration finished as Jenkins stopped: the resumed step runs it again and finds it applied
+            }
+            Map<String, Object> outcome = toMap(result, firstLook);
+            String summary = describe(outcome, result.snapshotId());
+            if (stopCause != null) {
+                log("migrateSchema was stopped, but the migration had already finished: " + summary);
+                recordQuietly("ABORTED", "stopped after the migration finished: " + summary);
+                report(() -> getContext().onFailure(stopCause));
+                return;
+            }
+            if (afterRestart) {
+                log("migrateSchema re-ran the migration after a controller restart: " + summary);
+            }
+            record(result.database(), result.dryRun() ? "DRY RUN" : ((List<?>) outcome.get("applied")).isEmpty()
+                    ? "UNCHANGED" : "SUCCEEDED", summary);
+            report(() -> getContext().onSuccess(outcome));
+        }
+
+        /** Runs {@code work} on a {@link BackgroundWork} thread; a failure fails the step, unless Jenkins is stopping. */
+        private void inBackground(Work next) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // a timer thread interrupted by Timer.shutdown(): Jenkins is stopping; onResume() goes on
+            }
+            if (stopCause != null) {
+                return; // stopped while a timer task decided to go on: stop() has ended the step
+            }
+            MigrationStop stopping = new MigrationStop();
+            migrationStop = stopping;
+            try {
+                work = BackgroundWork.submit(() -> {
+                    threadName = Thread.currentThread().getName();
+                    try {
+                        next.run();
+                    } catch (Exception e) {
+                        if (!BackgroundWork.controllerStopping()) {
+                            fail(e);
+                        }
+                    } finally {
+                        threadName = null;
+                    }
+                }, stopping::request);
+                if (stopCause != null) {
+                    stopping.request(); // a stop() that came in while this was being submitted did not see it
+                }
+            } catch (RejectedExecutionException e) {
+                LOGGER.log(Level.FINE, "migrateSchema: Jenkins is stopping; waiting for onResume()", e);
+            }
+        }
+
+        /** Runs a short {@link Timer} task; a failure fails the step. */
+        private void onTimer(Work next) {
+            try {
+                next.run();
+            } catch (Exception e) {
+                fail(e);
+            }
+        }
+
+        private void fail(Exception e) {
+            Throwable stopped = stopCause;
+            if (stopped != null) {
+                log(e instanceof FleetDeployException ? e.getMessage() : "migrateSchema stopped: " + e.getMessage());
+                recordQuietly("ABORTED", e.getMessage());
+                stopped.addSuppressed(e);
+                report(() -> getContext().onFailure(stopped));
+            } else {
+                recordQuietly("FAILED", e.getMessage());
+                report(() -> getContext().onFailure(e instanceof FleetDeployException f ? StepFailures.abort(f) : e));
+            }
+        }
+
+        /** The step ends once: the migrating thread and a stop's deadline may both try. */
+        private synchronized void report(Runnable outcome) {
+            if (!reported) {
+                reported = true;
+                outcome.run();
+            }
         }
 
         /** Runs {@code call} with a migrator and this step's request, the migrations copied from the workspace. */
@@ -332,21 +489,12 @@ public final class MigrateSchemaStep extends DatabaseStep {
             }
         }
 
-        private void run(Work work) {
-            try {
-                work.run();
-            } catch (FleetDeployException e) {
-                recordQuietly("FAILED", e.getMessage());
-                getContext().onFailure(StepFailures.abort(e));
-            } catch (Exception e) {
-                recordQuietly("FAILED", e.getMessage());
-                getContext().onFailure(e);
-            }
-        }
-
         private void schedule(Duration delay, Runnable next) {
             if (Thread.currentThread().isInterrupted()) {
                 return; // a timer thread interrupted by Timer.shutdown(): Jenkins is stopping; onResume() goes on
+            }
+            if (stopCause != null) {
+                return; // stopped meanwhile: stop() has ended the step
             }
             try {
                 task = Timer.get().schedule(next, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -381,37 +529,56 @@ public final class MigrateSchemaStep extends DatabaseStep {
             }
         }
 
-        private static String describe(MigrateResult r) {
-            return "schema " + (r.versionBefore() == null ? "(empty)" : r.versionBefore()) + " -> "
-                    + (r.versionAfter() == null ? "(empty)" : r.versionAfter()) + ", "
-                    + (r.dryRun() ? r.pending().size() + " pending" : r.applied().size() + " applied")
-                    + (r.snapshotId() != null ? ", snapshot " + r.snapshotId() : "");
+        private static String describe(Map<String, Object> r, String snapshot) {
+            boolean dryRun = Boolean.TRUE.equals(r.get("dryRun"));
+            return "schema " + (r.get("versionBefore") == null ? "(empty)" : r.get("versionBefore")) + " -> "
+                    + (r.get("versionAfter") == null ? "(empty)" : r.get("versionAfter")) + ", "
+                    + (dryRun ? ((List<?>) r.get("pending")).size() + " pending" : ((List<?>) r.get("applied")).size() + " applied")
+                    + (snapshot != null ? ", snapshot " + snapshot : "");
         }
 
-        private static Map<String, Object> toMap(MigrateResult r) {
+        /**
+         * The step's result. After a re-run, versionBefore and pending are what the step first saw, and
+         * applied is every migration pending then that is applied now (before or after the restart).
+         */
+        private static Map<String, Object> toMap(MigrateResult r, FirstLook first) {
+            List<String> applied = r.applied().stream().map(MigrateResult.AppliedMigration::version).toList();
+            List<String> pending = r.pending().stream().map(MigrateResult.PendingMigration::version).toList();
+            String before = r.versionBefore();
+            if (first != null && !r.dryRun()) {
+                Set<String> stillPending = new HashSet<>(r.pending().stream().map(MigrateResult.PendingMigration::script).toList());
+                r.applied().forEach(m -> stillPending.remove(m.script()));
+                List<String> appliedByStep = new ArrayList<>();
+                for (int i = 0; i < first.scripts().size(); i++) {
+                    if (!stillPending.contains(first.scripts().get(i))) {
+                        appliedByStep.add(first.versions().get(i));
+                    }
+                }
+                applied = appliedByStep;
+                pending = first.versions();
+                before = first.versionBefore();
+            }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("database", r.database());
-            out.put("versionBefore", r.versionBefore());
+            out.put("versionBefore", before);
             out.put("versionAfter", r.versionAfter());
-            out.put("applied", r.applied().stream().map(MigrateResult.AppliedMigration::version).toList());
-            out.put("pending", r.pending().stream().map(MigrateResult.PendingMigration::version).toList());
+            out.put("applied", applied);
+            out.put("pending", pending);
             out.put("snapshotId", r.snapshotId());
             out.put("dryRun", r.dryRun());
             return out;
         }
 
+        /** The schema version and the pending migrations (versions and scripts, in order) when the step first looked. */
+        private record FirstLook(String versionBefore, List<String> versions, List<String> scripts) implements Serializable {
+            static FirstLook of(MigrateResult look) {
+                return new FirstLook(look.versionBefore(),
+                        new ArrayList<>(look.pending().stream().map(MigrateResult.PendingMigration::version).toList()),
+                        new ArrayList<>(look.pending().stream().map(MigrateResult.PendingMigration::script).toList()));
+            }
+        }
+
         private record Migrator(SchemaMigrator schema, RdsDatabases rds) {
-            MigrateResult migrate(MigrateRequest request, ListenerProgress progress) {
-                return schema.migrate(request, progress);
-            }
-
-            MigrateResult migrateAfterSnapshot(MigrateRequest request, String snapshot, ListenerProgress progress) {
-                return schema.migrateAfterSnapshot(request, snapshot, progress);
-            }
-
-            String snapshotName(MigrateRequest request) {
-                return schema.snapshotName(request);
-            }
         }
 
         @FunctionalInterface

@@ -30,9 +30,17 @@ public final class FleetObserver {
      * @param channel  the channel pointer to read; null: none
      */
     public FleetObservation observe(String group, Collection<String> statusOf, String channel) {
+        return observe(group, statusOf, channel, true);
+    }
+
+    /**
+     * @param targetHealth whether to read the target groups' health (one DescribeTargetHealth per target group);
+     *                     false for a step that decides on the group alone: the look then lists no target states
+     */
+    public FleetObservation observe(String group, Collection<String> statusOf, String channel, boolean targetHealth) {
         Optional<GroupView> view = groups.describe(group);
         Map<String, List<TargetState>> targets = new HashMap<>();
-        view.ifPresent(g -> {
+        view.filter(g -> targetHealth).ifPresent(g -> {
             for (String arn : g.targetGroupArns()) {
                 traffic.targetHealth(arn).forEach((id, state) -> targets.computeIfAbsent(id, k -> new ArrayList<>()).add(state));
             }

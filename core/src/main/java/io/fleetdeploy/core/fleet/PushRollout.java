@@ -27,6 +27,8 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
     /** Time SSM may take beyond the command's own timeout to report it ended, before the batch fails. */
     static final Duration COMMAND_MARGIN = Duration.ofSeconds(30);
+    /** The longest wait between two looks at a running install, a drain or targets still in their first checks. */
+    static final Duration MAX_POLL = Duration.ofSeconds(30);
 
     /**
      * @param outcomes instance id -> what happened to it ("installed 1.2", "terminated during batch 2", ...)
@@ -35,11 +37,14 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
      *                  operation observes that command instead of sending another
      * @param unhealthyStreak consecutive health-gate observations in which an instance of the batch, its
      *                        install done, was reported unhealthy by a target group (absent in older saved states: 0)
+     * @param installTook how long the last batch's install took, from sending the SSM command until it had ended
+     *                    everywhere; null before the first (and in older saved states). The next install is not
+     *                    polled much before it could end: see {@link #installPoll}
      */
     public record State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
                         List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
                         Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings,
-                        Map<String, String> commands, int unhealthyStreak) {
+                        Map<String, String> commands, int unhealthyStreak, Duration installTook) {
 
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
@@ -54,23 +59,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
                      List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
                      Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings) {
             this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
-                    outcomes, timings, Map.of(), 0);
-        }
-
-        /** INSTALLING: the SSM commands under way. */
-        State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
-              List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
-              Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings, Map<String, String> commands) {
-            this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
-                    outcomes, timings, commands, 0);
-        }
-
-        /** HEALTH: how many looks in a row reported the batch unhealthy. */
-        State(RolloutRequest request, String previousVersion, int required, List<String> suspendedByUs,
-              List<List<String>> batches, int batch, Phase phase, int healthyStreak, Instant waitSince,
-              Instant batchStarted, Map<String, String> outcomes, List<BatchTiming> timings, int unhealthyStreak) {
-            this(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince, batchStarted,
-                    outcomes, timings, Map.of(), unhealthyStreak);
+                    outcomes, timings, Map.of(), 0, null);
         }
 
         public static State start(RolloutRequest request) {
@@ -79,14 +68,19 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
 
         State with(Phase newPhase, Instant since) {
             return new State(request, previousVersion, required, suspendedByUs, batches, batch, newPhase, 0, since,
-                    batchStarted, outcomes, timings);
+                    batchStarted, outcomes, timings, Map.of(), 0, installTook);
         }
 
         State withCommands(Map<String, String> sent) {
             Map<String, String> all = new LinkedHashMap<>(commands);
             all.putAll(sent);
             return new State(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince,
-                    batchStarted, outcomes, timings, all);
+                    batchStarted, outcomes, timings, all, unhealthyStreak, installTook);
+        }
+
+        State withInstallTook(Duration took) {
+            return new State(request, previousVersion, required, suspendedByUs, batches, batch, phase, healthyStreak, waitSince,
+                    batchStarted, outcomes, timings, commands, unhealthyStreak, took);
         }
 
         List<String> current() {
@@ -123,8 +117,11 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
     public FleetObservation observe(State state) {
         // PREPARE reads every InService instance's status (null), to skip those that already run the version.
         List<String> statusOf = state.phase() == Phase.HEALTH ? state.current() : state.phase() == Phase.PREPARE ? null : List.of();
+        // Only Standby (minHealthyPercent), its drain and the health gate decide on target health; the other
+        // phases need the group alone, so they spare the DescribeTargetHealth calls.
+        boolean targetHealth = state.phase() == Phase.STANDBY || state.phase() == Phase.WAIT_STANDBY || state.phase() == Phase.HEALTH;
         FleetObservation seen = observer.observe(state.request().group(), statusOf,
-                state.phase() == Phase.PREPARE ? state.request().channel() : null);
+                state.phase() == Phase.PREPARE ? state.request().channel() : null, targetHealth);
         return state.phase() == Phase.INSTALLING ? seen.withCommands(observer.invocations(state.commands())) : seen;
     }
 
@@ -145,8 +142,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             case PREPARE -> prepare(s, seen, group, now);
             case STANDBY -> standby(s, seen, group, now);
             case WAIT_STANDBY -> waitStandby(s, seen, now);
-            case INSTALL -> lostInStandby(s, seen, group, now).orElseGet(() -> Transition.act(s.with(Phase.INSTALLING, now), null,
-                    new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout())));
+            case INSTALL -> lostInStandby(s, seen, group, now).orElseGet(() -> install(s, now, null));
             case INSTALLING -> lostInStandby(s, seen, group, now).orElseGet(() -> installing(s, seen, now));
             case EXIT_STANDBY -> lostInStandby(s, seen, group, now).orElseGet(() -> exitStandby(s, now));
             case HEALTH -> health(s, seen, now);
@@ -216,7 +212,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         }
         State next = withBatch(s, batch, outcomes);
         next = new State(r, next.previousVersion(), next.required(), next.suspendedByUs(), next.batches(), next.batch(),
-                Phase.WAIT_STANDBY, 0, now, now, next.outcomes(), next.timings());
+                Phase.WAIT_STANDBY, 0, now, now, next.outcomes(), next.timings(), Map.of(), 0, s.installTook());
         return Transition.act(next, s.label() + ": " + String.join(", ", batch) + " leaving traffic",
                 new FleetChange.EnterStandby(r.group(), batch));
     }
@@ -237,13 +233,16 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         List<String> notYet = s.current().stream()
                 .filter(id -> !seen.instance(id).map(GroupView.InstanceView::inStandby).orElse(false) || !seen.drained(id)).toList();
         if (notYet.isEmpty()) {
-            return Transition.act(s.with(Phase.INSTALL, now), s.label() + ": drained; installing " + s.request().version());
+            // Sent from this look, which saw the batch drained in Standby: another look first could not tell more.
+            return install(s, now, s.label() + ": drained; installing " + s.request().version());
         }
         if (timedOut(s, now)) {
             return Transition.fail(s, s.label() + ": not drained into Standby within " + s.request().timeout() + ": "
                     + describeAll(seen, notYet));
         }
-        return Transition.waitFor(s, s.label() + ": draining " + String.join(", ", notYet));
+        // A drain lasts up to the target group's deregistration delay (300 s by default in AWS): back off.
+        return Transition.waitFor(s, s.label() + ": draining " + String.join(", ", notYet))
+                .pollingAfter(backoff(Duration.between(s.waitSince(), now)));
     }
 
     /**
@@ -285,7 +284,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             if (!failures.isEmpty()) {
                 return Transition.fail(s, FleetPorts.Commands.installFailed(r.version(), r.group(), failures, sentTo.size()).whatFailed());
             }
-            return exitStandby(s, now);
+            return exitStandby(s.withInstallTook(Duration.between(s.waitSince(), now)), now);
         }
         Duration bound = r.commandTimeout().plus(COMMAND_MARGIN);
         if (!now.isBefore(s.waitSince().plus(bound))) {
@@ -295,7 +294,47 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         }
         return Transition.waitFor(s, s.label() + ": fleet-agent install " + r.version() + " on " + String.join(", ", running)
                 + " (SSM command " + String.join(", ", running.stream().map(id -> s.commands().get(id)).distinct().toList())
-                + ") until " + s.waitSince().plus(bound));
+                + ") until " + s.waitSince().plus(bound))
+                .pollingAfter(installPoll(Duration.between(s.waitSince(), now), s.installTook(), Duration.between(now, s.waitSince().plus(bound))));
+    }
+
+    /** Sends the batch's install (state INSTALL: a resumed operation that had not sent it yet; or from WAIT_STANDBY). */
+    private Transition<State> install(State s, Instant now, String progress) {
+        RolloutRequest r = s.request();
+        return Transition.act(s.with(Phase.INSTALLING, now), progress,
+                new FleetChange.Install(r.group(), s.current(), r.version(), s.previousVersion(), r.commandTimeout()));
+    }
+
+    /**
+     * When to look at a running install again: not before three quarters of the time the last batch's install
+     * took, then after a fifth of the time it has run so far ({@link #backoff}), never past the install's bound
+     * (the runner also waits no longer than a third of the lease's time-to-live, so the heartbeat goes on). The runner never polls sooner than its
+     * poll interval. So an install is observed a few times, not once per poll interval: a batch of 10 taking
+     * 60 s cost 60 ListCommandInvocations and 60 DescribeAutoScalingGroups at a 1 s poll.
+     *
+     * @return null: the poll interval
+     */
+    static Duration installPoll(Duration elapsed, Duration expected, Duration untilBound) {
+        Duration wait = expected != null && elapsed.compareTo(expected.multipliedBy(3).dividedBy(4)) < 0
+                ? expected.multipliedBy(3).dividedBy(4).minus(elapsed)
+                : backoff(elapsed);
+        if (wait == null) {
+            return null;
+        }
+        wait = wait.compareTo(untilBound) > 0 ? untilBound : wait;
+        return wait.isNegative() || wait.isZero() ? null : wait;
+    }
+
+    /**
+     * The wait before the next look at something that has been under way for {@code elapsed} and whose end is not
+     * known: a fifth of that time (so a look comes at most about 20 % after the end), at most {@link #MAX_POLL}.
+     * The runner never waits less than its poll interval, so short waits are still seen at once.
+     *
+     * @return null: the poll interval
+     */
+    static Duration backoff(Duration elapsed) {
+        Duration wait = elapsed.dividedBy(5);
+        return wait.isNegative() || wait.isZero() ? null : wait.compareTo(MAX_POLL) > 0 ? MAX_POLL : wait;
     }
 
     private Transition<State> exitStandby(State s, Instant now) {
@@ -314,7 +353,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             int streak = s.healthyStreak() + 1;
             if (streak < r.healthyChecks()) {
                 State next = new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH,
-                        streak, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings());
+                        streak, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings(), Map.of(), 0, s.installTook());
                 return Transition.waitFor(next, s.label() + ": healthy check " + streak + "/" + r.healthyChecks());
             }
             Map<String, String> outcomes = new LinkedHashMap<>(s.outcomes());
@@ -323,7 +362,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             List<BatchTiming> timings = new ArrayList<>(s.timings());
             timings.add(new BatchTiming(s.batch() + 1, s.current(), s.batchStarted(), now));
             State done = new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH,
-                    0, s.waitSince(), s.batchStarted(), outcomes, timings);
+                    0, s.waitSince(), s.batchStarted(), outcomes, timings, Map.of(), 0, s.installTook());
             return advance(done, now, s.label() + ": " + String.join(", ", present) + " healthy on " + r.version());
         }
         FailFast failFast = FailFast.look(seen, unhealthy, r.version(), s.unhealthyStreak());
@@ -335,8 +374,14 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         }
         State reset = s.healthyStreak() == 0 && s.unhealthyStreak() == failFast.streak() ? s : new State(r, s.previousVersion(), s.required(),
                 s.suspendedByUs(), s.batches(), s.batch(), Phase.HEALTH, 0, s.waitSince(), s.batchStarted(), s.outcomes(), s.timings(),
-                failFast.streak());
-        return Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy) + failFast.progress(r));
+                Map.of(), failFast.streak(), s.installTook());
+        Transition<State> waiting = Transition.waitFor(reset, s.label() + ": health gate for " + String.join(", ", unhealthy) + failFast.progress(r));
+        // While no instance of the batch has passed a check and none failed one (targets still "initial" after leaving
+        // Standby: at least the health check interval x the healthy threshold, 150 s by AWS's defaults), nothing the
+        // gate decides on can change at the next poll: back off. From the first healthy or unhealthy report on, every
+        // poll counts towards healthyChecks in a row or the fail-fast.
+        boolean firstChecks = failFast.streak() == 0 && present.stream().noneMatch(id -> seen.servesHealthy(id) || seen.reportedUnhealthy(id));
+        return firstChecks ? waiting.pollingAfter(backoff(Duration.between(s.waitSince(), now))) : waiting;
     }
 
     private Transition<State> advance(State s, Instant now, String progress) {
@@ -344,7 +389,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         boolean last = s.batch() + 1 >= s.batches().size();
         Phase phase = last ? Phase.FINISH : !r.pauseBetweenBatches().isZero() ? Phase.PAUSE : Phase.STANDBY;
         State next = new State(r, s.previousVersion(), s.required(), s.suspendedByUs(), s.batches(), last ? s.batch() : s.batch() + 1,
-                phase, 0, now, null, s.outcomes(), s.timings());
+                phase, 0, now, null, s.outcomes(), s.timings(), Map.of(), 0, s.installTook());
         return Transition.act(next, progress);
     }
 
@@ -361,7 +406,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         List<List<String>> batches = new ArrayList<>(s.batches());
         batches.set(s.batch(), batch);
         return new State(s.request(), s.previousVersion(), s.required(), s.suspendedByUs(), batches, s.batch(), s.phase(),
-                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings(), s.commands(), s.unhealthyStreak());
+                s.healthyStreak(), s.waitSince(), s.batchStarted(), outcomes, s.timings(), s.commands(), s.unhealthyStreak(), s.installTook());
     }
 
     /**

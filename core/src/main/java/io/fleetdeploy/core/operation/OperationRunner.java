@@ -278,7 +278,7 @@ public final class OperationRunner {
                 if (record.status().isUndoing()) {
                     return Duration.ZERO;
                 }
-                return transition.nextPoll() != null ? transition.nextPoll() : settings.pollInterval();
+                return nextPoll(transition.nextPoll());
             } catch (LeaseLostException e) {
                 record = record.withStatus(OperationStatus.HALTED, e.getMessage(), clock.instant());
                 line(e.getMessage());
@@ -404,6 +404,22 @@ public final class OperationRunner {
                     + transientFailures + "/" + TRANSIENT_RETRIES + ")");
             save();
             return backoff;
+        }
+
+        /**
+         * Zero: at once; null: the poll interval; else the transition's wait, never shorter than the poll interval
+         * and, when longer, never longer than a third of the lease's time-to-live (the lease is renewed by ticks).
+         */
+        private Duration nextPoll(Duration asked) {
+            Duration poll = settings.pollInterval();
+            if (asked == null) {
+                return poll;
+            }
+            if (asked.isZero() || asked.compareTo(poll) <= 0) {
+                return asked.isZero() ? asked : poll;
+            }
+            Duration heartbeat = settings.lease().ttl().dividedBy(3);
+            return asked.compareTo(heartbeat) <= 0 ? asked : heartbeat.compareTo(poll) > 0 ? heartbeat : poll;
         }
 
         private void line(String text) {

@@ -10,7 +10,9 @@ import java.util.List;
  * @param progress   one line for the progress listener when the state changed in a way a user
  *                   cares about (batch i/n, instance, state); null when nothing worth a line happened
  * @param waitingFor what the next poll waits for, for status displays (Jenkins getStatus); may be null
- * @param nextPoll   how long to wait before the next observation; null: the runner's poll interval
+ * @param nextPoll   how long to wait before the next observation: zero at once (a step that acted goes on);
+ *                   null: the runner's poll interval; longer: that long, never less than the poll interval
+ *                   (a wait that knows nothing can have changed sooner, see {@link #pollingAfter})
  */
 public record Transition<S>(S state, List<Mutation> actions, Outcome outcome, String failure,
                             String progress, String waitingFor, Duration nextPoll) {
@@ -35,6 +37,14 @@ public record Transition<S>(S state, List<Mutation> actions, Outcome outcome, St
 
     public static <S> Transition<S> waitFor(S state, String progress, String waitingFor) {
         return new Transition<>(state, List.of(), Outcome.CONTINUE, null, progress, waitingFor, null);
+    }
+
+    /**
+     * The same wait, its next observation no sooner than {@code after} (nor than the runner's poll interval):
+     * for waits whose end is not expected before then, so polling sooner would only spend API calls.
+     */
+    public Transition<S> pollingAfter(Duration after) {
+        return new Transition<>(state, actions, outcome, failure, progress, waitingFor, after);
     }
 
     public static <S> Transition<S> done(S state, String progress) {

@@ -38,6 +38,12 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     final Map<String, FleetPorts.CommandInvocation> invocations = new HashMap<>();
     /** While true, every command sent reports InProgress (the agent still installing). */
     boolean commandsRunning = false;
+    /** With {@link #installTakes}: every command reports InProgress until that long after it was sent. */
+    java.time.Clock clock;
+    Duration installTakes = Duration.ZERO;
+    private final Map<String, Instant> commandSentAt = new HashMap<>();
+    /** Read calls through the ports, per kind ("describe", "targetHealth", "invocations", "statuses"), as a cloud would bill them. */
+    final Map<String, Integer> reads = new TreeMap<>();
     final Set<String> published = new HashSet<>();
     final Map<String, String> channels = new LinkedHashMap<>();
     final List<String> calls = new ArrayList<>();
@@ -84,6 +90,7 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
 
     @Override
     public Optional<GroupView> describe(String name) {
+        reads.merge("describe", 1, Integer::sum);
         if (failingDescribes > 0) {
             failingDescribes--;
             throw describeError;
@@ -159,6 +166,7 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
 
     @Override
     public Map<String, TargetState> targetHealth(String arn) {
+        reads.merge("targetHealth", 1, Integer::sum);
         if (arn.equals(TG_GREEN)) {
             return Map.copyOf(greenHealth);
         }
@@ -208,6 +216,9 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     public Map<String, String> sendInstall(String g, List<String> ids, String v, Duration timeout) {
         String commandId = "cmd-" + (sentCommands.size() + 1);
         sentCommands.add(commandId);
+        if (clock != null) {
+            commandSentAt.put(commandId, clock.instant());
+        }
         call("install " + v + " " + ids);
         Map<String, String> sent = new LinkedHashMap<>();
         for (String id : ids) {
@@ -224,11 +235,14 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
 
     @Override
     public Map<String, FleetPorts.CommandInvocation> invocations(Map<String, String> commandIdByInstance) {
+        reads.merge("invocations", new java.util.HashSet<>(commandIdByInstance.values()).size(), Integer::sum); // one per command
         Map<String, FleetPorts.CommandInvocation> found = new LinkedHashMap<>();
         commandIdByInstance.forEach((id, commandId) -> {
             FleetPorts.CommandInvocation inv = invocations.get(id + " " + commandId);
+            boolean installing = commandSentAt.containsKey(commandId)
+                    && clock.instant().isBefore(commandSentAt.get(commandId).plus(installTakes));
             if (inv != null) {
-                found.put(id, commandsRunning ? new FleetPorts.CommandInvocation(id, commandId, "InProgress", "") : inv);
+                found.put(id, commandsRunning || installing ? new FleetPorts.CommandInvocation(id, commandId, "InProgress", "") : inv);
             }
         });
         return found;
@@ -261,6 +275,15 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
         }
         channels.put(channel, v);
         call("channel " + channel + " -> " + v);
+    }
+
+    /** One read for all, as the S3 adapter lists the status prefix once. */
+    @Override
+    public Map<String, InstanceStatus> statuses(String g, java.util.Collection<String> ids) {
+        reads.merge("statuses", 1, Integer::sum);
+        Map<String, InstanceStatus> found = new HashMap<>();
+        ids.forEach(id -> status(g, id).ifPresent(st -> found.put(id, st)));
+        return found;
     }
 
     @Override

@@ -35,7 +35,7 @@ import java.util.function.BooleanSupplier;
  *   <li>switchTraffic of the push group's listener to the pull group's target group: time from the
  *       call until a request through the listener is first answered by a pull-group instance.</li>
  * </ul>
- * Arguments: {@code [instances=100] [pull-poll-interval-s=30] [engine-poll-ms=1000]}. Run from the
+ * Arguments: {@code [instances=100] [pull-poll-interval-s=30] [engine-poll-ms=1000] [min-healthy-percent=90]}. Run from the
  * {@code core} directory (the sandbox finds the agent at ../agent); {@code bench/fleet-benchmark.sh} does.
  */
 public final class FleetBenchmark {
@@ -50,6 +50,7 @@ public final class FleetBenchmark {
         int instances = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int pullPollSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         Duration enginePoll = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 1000);
+        int minHealthyPercent = args.length > 3 ? Integer.parseInt(args[3]) : 90;
         ProgressListener quiet = line -> { };
 
         say("starting the sandbox: groups " + PUSH + " and " + PULL + " with " + instances + " instances each");
@@ -58,10 +59,9 @@ public final class FleetBenchmark {
                 new GroupSpec(PULL, instances, pullPollSeconds * 1000L))).open()) {
             say("sandbox up, every instance on 1.0, after " + seconds(Duration.between(sandboxStart, Instant.now())) + " s");
 
-            // Push at minHealthyPercent 90.
-            RolloutRequest push = new RolloutRequest(PUSH, NEW, RolloutRequest.Strategy.PUSH, null, null, null, 90, false, null, 2,
+            RolloutRequest push = new RolloutRequest(PUSH, NEW, RolloutRequest.Strategy.PUSH, null, null, null, minHealthyPercent, false, null, 2,
                     Duration.ofMinutes(30), null, null, null, null, Duration.ofMinutes(10));
-            say("push " + NEW + " to " + PUSH + " (minHealthyPercent 90, engine poll " + enginePoll.toMillis() + " ms)");
+            say("push " + NEW + " to " + PUSH + " (minHealthyPercent " + minHealthyPercent + ", engine poll " + enginePoll.toMillis() + " ms)");
             Instant pushStart = Instant.now();
             OperationRecord pushed;
             PushRollout.State pushState;
@@ -112,8 +112,8 @@ public final class FleetBenchmark {
             System.out.println();
             System.out.printf("fleet benchmark: %d instances per group, cores %d, load before/after %s / %s, engine poll %d ms%n",
                     instances, Runtime.getRuntime().availableProcessors(), LOAD_AT_START, loadAverage(), enginePoll.toMillis());
-            System.out.printf("push  %d batches: wall %.1f s, lower bound %.1f s (sum of batch durations: standby + install + health gate),"
-                            + " wall/lower bound %.2f (goal <= 1.10)%n", pushState.timings().size(), seconds(pushWall), seconds(lowerBound),
+            System.out.printf("push  %d batches at minHealthyPercent %d: wall %.1f s, lower bound %.1f s (sum of batch durations: standby + install + health gate),"
+                            + " wall/lower bound %.2f (goal <= 1.10)%n", pushState.timings().size(), minHealthyPercent, seconds(pushWall), seconds(lowerBound),
                     seconds(pushWall) / seconds(lowerBound));
             pushState.timings().forEach(t -> System.out.printf("      batch %d: %d instance(s), %.1f s%n", t.batch(), t.instanceIds().size(),
                     seconds(t.duration())));

@@ -92,6 +92,30 @@ class FleetOperationsTest {
     }
 
     @Test
+    void aPushLooksAtARunningInstallAFewTimesNotOncePerPollInterval() {
+        fleet.clock = clock;
+        fleet.installTakes = Duration.ofSeconds(60);
+        fleet.minServing = 4;
+        OperationRecord done = operations("ci#polls").rollout(push(66, null), new AbortSignal());
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lowestServing).as("minHealthyPercent held throughout").isEqualTo(4);
+        // 3 batches of 2, each install running 60 s, a 5 s poll. One look per poll interval was 13 looks per batch
+        // (39). Now batch 1, with nothing known yet, backs off from the poll interval (a fifth of the time run so
+        // far): 11 looks; batches 2 and 3 first look at 3/4 of the install before them, then back off: 4 or 5 each.
+        assertThat(fleet.reads.get("invocations")).as("ListCommandInvocations: %s", fleet.reads).isLessThanOrEqualTo(20);
+        // Every read through the ports, per instance (writes are the fixed 12 mutations). The install looks and the
+        // 4 Describe calls per batch made by the effects (entering and leaving Standby) dominate; 39 install looks alone
+        // once cost as many.
+        int reads = fleet.reads.values().stream().mapToInt(Integer::intValue).sum();
+        assertThat(reads / 6.0).as("reads per instance: %s", fleet.reads).isLessThanOrEqualTo(15);
+        assertThat(fleet.reads.get("targetHealth")).as("DescribeTargetHealth only where a step decides on target health: %s", fleet.reads)
+                .isLessThanOrEqualTo(3 * 4);
+        assertThat(fleet.calls).hasSize(12);
+    }
+
+    @Test
     void unhealthyReleaseIsRolledBackAndEverythingPutBackInReverseOrder() {
         fleet.published.add("2.1-bad");
         fleet.unhealthyVersions.add("2.1-bad");

@@ -46,8 +46,9 @@ class FleetSandboxTest {
 
     private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice", "ssmfail", "lost", "throttled", "halted", "canary");
     /**
-     * A sane bound for a 3-instance push with a 250 ms poll (see the happy path): one run here made 136
-     * calls (45 per instance, most of them polls and state writes); a slow machine polls more often per batch.
+     * A sane bound for a 3-instance push with a 250 ms poll (see the happy path): one run here made 147 calls
+     * (49 per instance, load 25 to 40: 26 record writes, 50 DescribeAutoScalingGroups of which 12 by the Standby
+     * changes, 21 install looks); the waits back off, so a slow machine adds looks only slowly.
      */
     private static final int MAX_CALLS_PER_INSTANCE = 100;
 
@@ -109,6 +110,30 @@ class FleetSandboxTest {
         assertThat(done.apiCalls()).containsKeys("Ssm.SendCommand", "AutoScaling.EnterStandby", "AutoScaling.ExitStandby");
         assertThat(done.apiCalls().get("Ssm.SendCommand")).as("one install command per batch").isEqualTo(3);
         assertThat(done.apiCallTotal()).as("API calls for 3 instances: %s", done.apiCalls()).isLessThanOrEqualTo(3 * MAX_CALLS_PER_INSTANCE);
+        // The waits back off instead of looking once per 250 ms poll: an install, a drain and the health gate's first
+        // checks are each looked at no more often than a backoff from the poll interval allows over the batch's whole
+        // duration (one run: 21 ListCommandInvocations and 15 DescribeTargetHealth for 3 batches of about 11 s; one
+        // look per poll was about 40 of each per batch). Target health is never read while an install runs.
+        List<BatchTiming> timings = pushState(done).timings();
+        long backoffLooks = timings.stream().mapToLong(t -> maxBackoffLooks(t.duration(), Duration.ofMillis(250))).sum();
+        assertThat(done.apiCalls().get("Ssm.ListCommandInvocations")).as("install looks for batches %s: %s", timings, done.apiCalls())
+                .isLessThanOrEqualTo(backoffLooks);
+        // Standby's look, the drain's and the first checks' backoffs, then healthyChecks looks in a row, per batch.
+        assertThat(done.apiCalls().get("ElasticLoadBalancingV2.DescribeTargetHealth")).as("target health looks: %s", done.apiCalls())
+                .isLessThanOrEqualTo(2 * backoffLooks + 3L * timings.size());
+    }
+
+    /**
+     * The most looks a wait of {@code waited} can take when each waits a fifth of the time waited so far, never less than
+     * {@code poll} (PushRollout.backoff): {@code poll} apart until 5 polls have passed, then 1.2 times longer each.
+     */
+    private static long maxBackoffLooks(Duration waited, Duration poll) {
+        double growth = Math.max(1.0, waited.toMillis() / (5.0 * poll.toMillis()));
+        return 6 + (long) Math.ceil(Math.log(growth) / Math.log(1.2));
+    }
+
+    private static PushRollout.State pushState(OperationRecord done) {
+        return FleetChange.mapper().convertValue(done.state(), PushRollout.State.class);
     }
 
     @Test
@@ -279,4 +304,5 @@ class FleetSandboxTest {
     private boolean servingVersion(String groupName, String version, int count) {
         return fixture.servingVersion(groupName, version, count);
     }
+
 }

@@ -142,9 +142,9 @@ class TransitionsTest {
         assertThat(t.state().current()).containsExactly("i-2");
         assertThat(t.state().outcomes()).containsEntry("i-1", "terminated during batch 1/2");
         Transition<PushRollout.State> next = push.next(t.state(), i1Gone, T0.plusSeconds(10));
-        assertThat(next.state().phase()).isEqualTo(PushRollout.Phase.INSTALL);
-        assertThat(push.next(next.state(), i1Gone, T0.plusSeconds(11)).actions())
+        assertThat(next.actions()).as("sent from the look that saw the rest drained")
                 .containsExactly(new FleetChange.Install("web", List.of("i-2"), "2.0", "1.0", Duration.ofMinutes(10)));
+        assertThat(next.state().phase()).isEqualTo(PushRollout.Phase.INSTALLING);
     }
 
     @Test
@@ -183,6 +183,29 @@ class TransitionsTest {
         assertThat(second.state().phase()).isEqualTo(PushRollout.Phase.STANDBY);
         assertThat(second.state().outcomes()).containsEntry("i-1", "installed 2.0");
         assertThat(second.state().timings()).singleElement().extracting(BatchTiming::duration).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theHealthGateBacksOffOnlyWhileNoTargetOfTheBatchHasBeenCheckedYet() {
+        PushRollout.State s = pushAt(PushRollout.Phase.HEALTH, List.of(List.of("i-1"), List.of("i-2")), 0, 1);
+        FleetObservation initial = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "initial", "i-2", "healthy"), "2.0", null);
+        assertThat(push.next(s, initial, T0.plusSeconds(50)).nextPoll()).as("a fifth of the 50 s waited").isEqualTo(Duration.ofSeconds(10));
+        assertThat(push.next(s, initial, T0.plusSeconds(290)).nextPoll()).as("at most").isEqualTo(PushRollout.MAX_POLL);
+        FleetObservation unhealthy = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "unhealthy", "i-2", "healthy"), "2.0", null);
+        assertThat(push.next(s, unhealthy, T0.plusSeconds(50)).nextPoll()).as("each look counts towards the fail-fast").isNull();
+        FleetObservation good = seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of("i-1", "healthy", "i-2", "healthy"), "2.0", null);
+        assertThat(push.next(s, good, T0.plusSeconds(50)).nextPoll()).as("each look counts towards healthyChecks").isNull();
+    }
+
+    @Test
+    void aRunningInstallIsFirstLookedAtNearTheTimeTheLastOneTook() {
+        Duration bound = Duration.ofMinutes(10);
+        assertThat(PushRollout.installPoll(Duration.ZERO, null, bound)).as("nothing known: the poll interval").isNull();
+        assertThat(PushRollout.installPoll(Duration.ofSeconds(40), null, bound)).isEqualTo(Duration.ofSeconds(8));
+        assertThat(PushRollout.installPoll(Duration.ZERO, Duration.ofSeconds(80), bound)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(PushRollout.installPoll(Duration.ofSeconds(60), Duration.ofSeconds(80), bound)).isEqualTo(Duration.ofSeconds(12));
+        assertThat(PushRollout.installPoll(Duration.ZERO, Duration.ofSeconds(80), Duration.ofSeconds(20))).as("never past the bound")
+                .isEqualTo(Duration.ofSeconds(20));
     }
 
     @Test

@@ -1,8 +1,14 @@
 package io.fleetdeploy.cli.demo;
 
+import io.fleetdeploy.sandbox.services.Machine;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.Action;
@@ -14,7 +20,8 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetHealth
 /**
  * The state the fleet is left in after a run, read through the AWS APIs (and S3 for leases): no
  * instance in Standby, no suspended process, every group at the capacity it should have, the
- * listener's traffic only on target groups whose targets are all healthy, and no lease left.
+ * listener's traffic only on target groups whose targets are all healthy, the database's schema key
+ * that of the code those targets run, and no lease left.
  */
 public record FinalState(List<Check> checks) {
 
@@ -29,8 +36,10 @@ public record FinalState(List<Check> checks) {
      * @param expectedCapacity what each group's desired capacity must be now
      * @param retired          whether a group expected at 0 was retired by a succeeded drainGroup scaleToZero
      */
-    static FinalState read(DemoCloud cloud, Strategy strategy, Map<String, Integer> expectedCapacity, boolean retired) {
+    static FinalState read(DemoCloud cloud, Strategy strategy, Map<String, Integer> expectedCapacity, boolean retired,
+                           Optional<String> databaseKey, Map<String, String> keyOfVersion) {
         List<Check> checks = new ArrayList<>();
+        Set<String> inService = new HashSet<>();
         for (String name : strategy.groups()) {
             AutoScalingGroup group = cloud.autoScaling().describeAutoScalingGroups(r -> r.autoScalingGroupNames(name))
                     .autoScalingGroups().get(0);
@@ -49,11 +58,15 @@ public record FinalState(List<Check> checks) {
                 checks.add(new Check(name + ": no suspended process", suspended.isEmpty(),
                         suspended.isEmpty() ? "none" : String.join(", ", suspended)));
             }
-            long inService = group.instances().stream().filter(i -> "InService".equals(i.lifecycleStateAsString())).count();
-            checks.add(new Check(name + ": capacity " + expected, group.desiredCapacity() == expected && inService == expected,
-                    "desired " + group.desiredCapacity() + ", InService " + inService));
+            List<String> inServiceIds = group.instances().stream().filter(i -> "InService".equals(i.lifecycleStateAsString()))
+                    .map(Instance::instanceId).toList();
+            inService.addAll(inServiceIds);
+            checks.add(new Check(name + ": capacity " + expected, group.desiredCapacity() == expected && inServiceIds.size() == expected,
+                    "desired " + group.desiredCapacity() + ", InService " + inServiceIds.size()));
         }
-        checks.add(trafficCheck(cloud, strategy));
+        List<String> servingTargetGroups = new ArrayList<>();
+        checks.add(trafficCheck(cloud, strategy, servingTargetGroups));
+        checks.add(schemaKeyCheck(cloud, servingTargetGroups, inService, databaseKey, keyOfVersion));
         String leases = cloud.layout(strategy.app()).leaseKey("x");
         String leasePrefix = leases.substring(0, leases.length() - "x.json".length());
         List<String> held = cloud.s3().listObjectsV2(r -> r.bucket(cloud.sandbox().bucket()).prefix(leasePrefix))
@@ -62,7 +75,28 @@ public record FinalState(List<Check> checks) {
         return new FinalState(List.copyOf(checks));
     }
 
-    private static Check trafficCheck(DemoCloud cloud, Strategy strategy) {
+    /**
+     * The database's key is the key of the code the listener's InService instances run: a deploy that stopped put its
+     * key back, one that finished left the new one (the demo's target groups are named after their groups).
+     */
+    private static Check schemaKeyCheck(DemoCloud cloud, List<String> servingGroups, Set<String> inService,
+                                        Optional<String> databaseKey, Map<String, String> keyOfVersion) {
+        Map<String, Long> versions = new TreeMap<>();
+        for (Machine machine : cloud.sandbox().instances()) {
+            if (servingGroups.contains(machine.tags().get("aws:autoscaling:groupName")) && inService.contains(machine.id())) {
+                String version = machine.running() ? machine.host().currentVersion().orElse("none") : "none";
+                versions.merge(version, 1L, Long::sum);
+            }
+        }
+        String key = databaseKey.orElse("(unset)");
+        List<String> others = versions.keySet().stream().filter(v -> !key.equals(keyOfVersion.get(v))).toList();
+        String running = versions.entrySet().stream().map(e -> e.getValue() + " on " + e.getKey() + " (key "
+                + keyOfVersion.getOrDefault(e.getKey(), "none") + ")").collect(Collectors.joining(", "));
+        return new Check("schema key " + key + " is the serving code's", !versions.isEmpty() && others.isEmpty(),
+                versions.isEmpty() ? "no InService instance behind the listener" : running);
+    }
+
+    private static Check trafficCheck(DemoCloud cloud, Strategy strategy, List<String> servingGroups) {
         String lbArn = cloud.elb().describeLoadBalancers(r -> r.names(strategy.loadBalancer())).loadBalancers().get(0).loadBalancerArn();
         Listener listener = cloud.elb().describeListeners(r -> r.loadBalancerArn(lbArn)).listeners().get(0);
         List<String> problems = new ArrayList<>();
@@ -78,6 +112,7 @@ public record FinalState(List<Check> checks) {
                 long healthy = targets.stream().filter(t -> t.targetHealth().state() == TargetHealthStateEnum.HEALTHY).count();
                 String name = arn.substring(arn.indexOf(":targetgroup/") + ":targetgroup/".length()).split("/")[0];
                 serving.add(name + " " + healthy + "/" + targets.size() + " healthy");
+                servingGroups.add(name);
                 if (healthy == 0 || healthy != targets.size()) {
                     problems.add(name);
                 }

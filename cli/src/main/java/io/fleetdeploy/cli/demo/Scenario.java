@@ -19,6 +19,7 @@ import io.fleetdeploy.core.schema.KeyExpectation;
 import io.fleetdeploy.core.schema.MigrateRequest;
 import io.fleetdeploy.core.schema.MigrationSource;
 import io.fleetdeploy.core.schema.ReleaseStoreBundles;
+import io.fleetdeploy.core.schema.SchemaKeyState;
 import io.fleetdeploy.core.schema.SchemaKeyStore;
 import io.fleetdeploy.core.schema.SchemaKeyTables;
 import io.fleetdeploy.core.schema.SchemaMigrator;
@@ -51,7 +52,8 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetHealth
  *
  * <p>Pull: as in examples/pull.Jenkinsfile the key flips before the workers converge; workers that
  * checked the key would all refuse work until then, so the pull app's code does not check it, and the
- * run measures the window in which old code served on the new schema key instead.
+ * run measures the window in which old code served on the new schema key instead. When the pull fails
+ * (it has moved the channel back), the key is flipped back, as the example's catch does.
  */
 final class Scenario {
 
@@ -59,6 +61,7 @@ final class Scenario {
     static final String V2 = "2.0";
     static final String K1 = "k1";
     static final String K2 = "k2";
+    static final String CONVERGE_PULL = "converge (pull)";
     private static final Duration FLEET_UP_BOUND = Duration.ofMinutes(10);
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STEADY = Duration.ofSeconds(3);
@@ -155,11 +158,12 @@ final class Scenario {
             long loadMillis = now();
             List<VersionPoint> versions = sampler.stop();
             boolean retired = phases.stream().anyMatch(p -> p.name().equals("retire blue") && p.succeeded());
-            FinalState finalState = FinalState.read(cloud, strategy, expectedCapacity(), retired);
-            progress.info("final state " + (finalState.ok() ? "OK" : "NOT OK"));
             Map<String, String> keys = new LinkedHashMap<>();
             keys.put(V1, K1);
             keys.put(V2, K2);
+            FinalState finalState = FinalState.read(cloud, strategy, expectedCapacity(), retired,
+                    schemaKeys().get(strategy.app()).map(SchemaKeyState::schemaKey), keys);
+            progress.info("final state " + (finalState.ok() ? "OK" : "NOT OK"));
             return new ScenarioResult(strategy, fault, instances, rps, setupMillis, List.copyOf(phases), samples, K1,
                     List.copyOf(flips), keys, versions, apiCalls, finalState, loadMillis);
         }
@@ -180,7 +184,7 @@ final class Scenario {
                                     .withInstanceCount(1), abort));
                         })
                         && step("migrate", () -> migrate(migrator))
-                        && step("flip " + K1 + "->" + K2, this::flip)
+                        && step("flip " + K1 + "->" + K2, () -> flip(K1, K2))
                         // rolloutGroup ... strategy: 'push', batchPercent: 25, minHealthyPercent: 75 (skips the canary)
                         && step("roll out the rest", () -> operation(operations.rollout(new RolloutRequest(group, V2,
                                 RolloutRequest.Strategy.PUSH, null, null, PUSH_BATCH_PERCENT, PUSH_MIN_HEALTHY_PERCENT, false,
@@ -188,14 +192,19 @@ final class Scenario {
                 report(ok);
             }
             case PULL -> {
-                boolean ok = step("publish " + V2, () -> publish(releases, bad, null))
+                boolean flipped = step("publish " + V2, () -> publish(releases, bad, null))
                         && step("migrate", () -> migrate(migrator))
-                        && step("flip " + K1 + "->" + K2, this::flip)
-                        && step("converge (pull)", () -> {
-                            killLater(group);
-                            return operation(operations.rollout(new RolloutRequest(group, V2, RolloutRequest.Strategy.PULL,
-                                    null, null, null, null, false, null, null, STEP_TIMEOUT, null, null, null, null, null), abort));
-                        });
+                        && step("flip " + K1 + "->" + K2, () -> flip(K1, K2));
+                boolean ok = flipped && step(CONVERGE_PULL, () -> {
+                    killLater(group);
+                    return operation(operations.rollout(new RolloutRequest(group, V2, RolloutRequest.Strategy.PULL,
+                            null, null, null, null, false, null, null, STEP_TIMEOUT, null, null, null, null, null), abort));
+                });
+                if (flipped && !ok) {
+                    // examples/pull.Jenkinsfile's catch: the failed pull has moved the channel back and the workers run 1.0
+                    // again, so the key goes back to theirs (compare-and-set from k2) before the pipeline fails.
+                    step("flip " + K2 + "->" + K1, () -> flip(K2, K1));
+                }
                 report(ok);
             }
             case BLUE_GREEN -> {
@@ -207,7 +216,7 @@ final class Scenario {
                                     null, null, null, null, false, null, null, STEP_TIMEOUT, null, null, null, group, null), abort));
                         })
                         && step("migrate", () -> migrate(migrator))
-                        && step("flip " + K1 + "->" + K2, this::flip)
+                        && step("flip " + K1 + "->" + K2, () -> flip(K1, K2))
                         && step("switch traffic", () -> operation(operations.switchTraffic(new SwitchRequest(listenerArn(), green,
                                 List.of(10, 50, 100), BAKE, true, STEP_TIMEOUT, null, null), abort)))
                         && step("retire blue", () -> operation(operations.drain(new DrainRequest(group, null, null, null,
@@ -219,7 +228,8 @@ final class Scenario {
     }
 
     private void report(boolean ok) {
-        progress.info(ok ? "deployed " + V2 : "the pipeline stopped at '" + phases.get(phases.size() - 1).name() + "'");
+        progress.info(ok ? "deployed " + V2 : "the pipeline stopped at '" + phases.stream().filter(p -> !p.succeeded())
+                .findFirst().orElseThrow().name() + "'");
     }
 
     private record Outcome(String status, String detail) {
@@ -260,13 +270,13 @@ final class Scenario {
         return new Outcome("SUCCEEDED", "schema " + result.versionBefore() + " -> " + result.versionAfter());
     }
 
-    private Outcome flip() {
+    private Outcome flip(String from, String to) {
         SchemaKeyStore keys = schemaKeys();
         long before = now();
-        keys.flip(new FlipRequest(strategy.app(), new KeyExpectation.Is(K1), K2, "fleet-deploy demo", strategy.label() + " " + V2),
-                progress);
-        flips.add(new KeyFlip(K1, K2, before, now()));
-        return new Outcome("SUCCEEDED", K1 + " -> " + K2);
+        String note = K2.equals(to) ? strategy.label() + " " + V2 : strategy.label() + " " + V2 + " rolled back";
+        keys.flip(new FlipRequest(strategy.app(), new KeyExpectation.Is(from), to, "fleet-deploy demo", note), progress);
+        flips.add(new KeyFlip(from, to, before, now()));
+        return new Outcome("SUCCEEDED", from + " -> " + to);
     }
 
     private MigrateRequest migrateRequest(String version) {

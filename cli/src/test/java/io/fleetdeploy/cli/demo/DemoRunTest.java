@@ -128,6 +128,39 @@ class DemoRunTest {
                 .doesNotContain("src=", "<link", "<script", "url(");
     }
 
+    /**
+     * A 2.0 that fails its health check, pulled: the example has flipped the key before the workers converge, the pull
+     * fails fast on the unhealthy workers and moves the channel back, and the pipeline flips the key back to k1 before it
+     * stops. Pull keeps no capacity back, so requests may fail while every worker is unhealthy: the report counts them.
+     */
+    @Test
+    void pullOfABadReleaseRollsBackAndGivesTheKeyBackToTheOldCode() {
+        ScenarioResult result = run(Strategy.PULL, Fault.BAD_RELEASE, SMALL);
+
+        assertThat(result.phases()).extracting(Phase::name).containsExactly("publish 2.0", "migrate", "flip k1->k2",
+                "converge (pull)", "flip k2->k1");
+        assertThat(result.phases()).extracting(Phase::outcome).containsExactly("SUCCEEDED", "SUCCEEDED", "SUCCEEDED",
+                "ROLLED_BACK", "SUCCEEDED");
+        assertThat(result.deployed()).isFalse();
+        assertThat(result.flips()).extracting(KeyFlip::to).containsExactly("k2", "k1");
+        // The final state includes: the database's key (k1) is the key of the code every InService worker runs (1.0).
+        assertThat(result.finalState().checks()).filteredOn(check -> check.what().startsWith("schema key"))
+                .singleElement().satisfies(check -> {
+                    assertThat(check.what()).isEqualTo("schema key k1 is the serving code's");
+                    assertThat(check.detail()).isEqualTo(SMALL + " on 1.0 (key k1)");
+                });
+        assertThat(result.finalState().ok()).as("%s", result.finalState()).isTrue();
+        // Old code served under k2 only until the flip back returned: nothing sent after it is skewed.
+        long flippedBack = result.flips().get(1).afterMillis();
+        assertThat(result.samples()).filteredOn(sample -> sample.sentMillis() >= flippedBack).isNotEmpty()
+                .noneMatch(sample -> sample.ok() && Figures.isSkewed(sample, result.initialKey(), result.flips(), result.keyOfVersion()));
+        // The report says what happened, failed requests included.
+        long failed = result.samples().stream().filter(sample -> !sample.ok()).count();
+        StringWriter report = new StringWriter();
+        TextReport.print(new PrintWriter(report), List.of(result));
+        assertThat(report.toString()).contains("stopped and rolled back", "non-2xx " + failed + ",", "final state: OK");
+    }
+
     @Test
     void refusesBadOptionsBeforeStartingAnything(@TempDir Path dir) {
         StringWriter err = new StringWriter();

@@ -260,7 +260,11 @@ public final class FleetEffects implements Effects {
         }
     }
 
-    /** After moving a pull group's pointer back: wait, bounded, until the InService instances report that version. */
+    /**
+     * After moving a pull group's pointer back: wait, bounded, until the InService instances report that version and
+     * serve healthy in every target group of the group (the processes a pull suspended are resumed after this, and
+     * Auto Scaling's HealthCheck would replace an instance whose target is still unhealthy from the bad release).
+     */
     private void awaitVersion(String group, String version) {
         Instant giveUp = clock.instant().plus(undoWait);
         List<String> stragglers = List.of();
@@ -271,14 +275,17 @@ public final class FleetEffects implements Effects {
             }
             List<String> inService = view.get().inServiceIds();
             Map<String, InstanceStatus> reported = statuses.statuses(group, inService);
-            stragglers = inService.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(version)).toList();
+            List<Map<String, TargetState>> health = view.get().targetGroupArns().stream().map(traffic::targetHealth).toList();
+            stragglers = inService.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(version)
+                    || health.stream().anyMatch(targets -> !targets.containsKey(id) || !targets.get(id).healthy())).toList();
             if (stragglers.isEmpty()) {
-                progress.info("group " + group + " is back on " + version);
+                progress.info("group " + group + " is back on " + version + " and healthy");
                 return;
             }
             if (!clock.instant().isBefore(giveUp)) {
                 progress.warn("group " + group + ": after " + undoWait + " these instances do not report " + version
-                        + " yet: " + String.join(", ", stragglers) + ". The channel points at " + version + "; they converge on their next poll.");
+                        + " and serve healthy yet: " + String.join(", ", stragglers) + ". The channel points at " + version
+                        + "; they converge on their next poll.");
                 return;
             }
             try {

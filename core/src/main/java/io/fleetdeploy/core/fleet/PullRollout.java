@@ -11,8 +11,8 @@ import java.util.List;
  * rolloutGroup pull: move the channel pointer (compare-and-set) and wait until convergePercent of
  * the InService instances serve healthy and report the version, healthyChecks times in a row;
  * stragglers are named; an instance on the version its target group keeps reporting unhealthy fails
- * the pull at once ({@link FailFast}). Undo moves the pointer back
- * and waits for the instances to report the previous version again.
+ * the pull at once ({@link FailFast}). Undo moves the pointer back, waits until the instances report
+ * the previous version again and serve healthy, and only then resumes the processes it suspended.
  */
 public final class PullRollout implements OperationDefinition<PullRollout.State, FleetObservation> {
 
@@ -81,12 +81,15 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
             case PREPARE: {
                 String previous = seen.channelVersion().orElse(null);
                 List<String> suspend = Processes.toSuspend(Processes.ROLLOUT, group);
+                // Suspend first, so that the undo (in reverse) moves the pointer back and waits until the instances
+                // serve healthy on the previous version BEFORE it resumes HealthCheck and ReplaceUnhealthy: resumed
+                // while the bad release still runs, they would replace the very instances the rollback is fixing.
                 List<Mutation> actions = new ArrayList<>();
-                if (!r.version().equals(previous)) {
-                    actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), r.group()));
-                }
                 if (!suspend.isEmpty()) {
                     actions.add(new FleetChange.SuspendProcesses(r.group(), suspend));
+                }
+                if (!r.version().equals(previous)) {
+                    actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), r.group()));
                 }
                 return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, -1, group.inServiceIds().size(), 0),
                         "pull " + r.version() + " on group " + r.group() + " (channel " + r.channel() + ", was "

@@ -75,17 +75,34 @@ class PullSandboxTest {
         assertThat(SANDBOX.servingVersion("pull-slow", OLD, 2)).isTrue();
     }
 
-    /** The step timeout is far beyond the test's deadline: only the fail-fast on targets reported unhealthy ends the wait in time. */
+    /**
+     * The step timeout (10 minutes) is far beyond the test's deadline: only the fail-fast on targets reported unhealthy ends
+     * the wait in time. The deadline leaves room for the rollback's wait until both instances serve healthy on 1.0 again
+     * (75 s on a machine at load 65).
+     */
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void anUnhealthyReleaseFailsFastMovesThePointerBackAndTheGroupConvergesOnTheOldVersion() {
-        OperationRecord done = run("ci#pull-bad", pull("pull-bad", UNHEALTHY, Duration.ofMinutes(10)), new AbortSignal(), progress);
+        // With ELB health checks (no grace), Auto Scaling replaces an instance as soon as its HealthCheck process runs while
+        // the target is unhealthy: the rollback must not resume it before the instances serve healthy on the old version.
+        List<String> before = SANDBOX.inServiceIds("pull-bad");
+        SANDBOX.autoScaling().updateAutoScalingGroup(b -> b.autoScalingGroupName("pull-bad").healthCheckType("ELB").healthCheckGracePeriod(0));
+        OperationRecord done;
+        try {
+            done = run("ci#pull-bad", pull("pull-bad", UNHEALTHY, Duration.ofMinutes(10)), new AbortSignal(), progress);
+        } finally {
+            SANDBOX.autoScaling().updateAutoScalingGroup(b -> b.autoScalingGroupName("pull-bad").healthCheckType("EC2"));
+        }
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.message()).contains("unhealthy on " + UNHEALTHY + " in 2 consecutive target health checks after the install",
                 ": InService, target unhealthy");
+        assertThat(progress.text()).contains("group pull-bad is back on " + OLD + " and healthy");
         assertThat(SANDBOX.channelVersion("pull-bad")).isEqualTo(OLD);
-        Await.until("group pull-bad serves " + OLD + " again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("pull-bad", OLD, 2));
+        assertThat(SANDBOX.servingVersion("pull-bad", OLD, 2)).as(progress.text()).isTrue();
+        assertThat(SANDBOX.group("pull-bad").instances()).as("no instance was marked unhealthy or replaced")
+                .allSatisfy(i -> assertThat(i.healthStatus()).isEqualTo("Healthy"))
+                .extracting(i -> i.instanceId()).containsExactlyInAnyOrderElementsOf(before);
     }
 
     @Test

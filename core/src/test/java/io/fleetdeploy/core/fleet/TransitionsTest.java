@@ -223,7 +223,11 @@ class TransitionsTest {
                 Duration.ofMinutes(2), null, 75, null, null, null);
         Transition<PullRollout.State> prepared = pull.next(PullRollout.State.start(r),
                 seen(Map.of("i-1", "InService"), Map.of(), "1.0", "1.0"), T0);
-        assertThat(prepared.actions()).first().isEqualTo(new FleetChange.MoveChannel("web", "1.0", "2.0", "web"));
+        // Suspended before the pointer moves: the undo (in reverse) moves it back and waits before it resumes them.
+        assertThat(prepared.actions()).containsExactly(
+                new FleetChange.SuspendProcesses("web", List.of("AZRebalance", "AlarmNotification", "ScheduledActions", "HealthCheck",
+                        "ReplaceUnhealthy")),
+                new FleetChange.MoveChannel("web", "1.0", "2.0", "web"));
 
         Map<String, String> four = Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService", "i-4", "InService");
         Map<String, String> allHealthy = Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy", "i-4", "healthy");

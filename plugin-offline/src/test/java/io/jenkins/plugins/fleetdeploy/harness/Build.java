@@ -24,10 +24,12 @@ public final class Build {
     private final Map<HarnessContext, StepExecution> running = new ConcurrentHashMap<>();
     private volatile Throwable abortCause;
     private final java.util.Set<String> bindOnly;
+    private final Map<String, String> boundFailures;
 
     Build(TestRun run, Map<String, String> env, Map<String, Object> params, Path workspace, Duration stepTimeout,
-          java.util.Set<String> bindOnly) {
+          java.util.Set<String> bindOnly, Map<String, String> boundFailures) {
         this.bindOnly = java.util.Set.copyOf(bindOnly);
+        this.boundFailures = Map.copyOf(boundFailures);
         this.run = run;
         this.baseEnv = run.getEnvironment(log);
         this.baseEnv.putAll(env);
@@ -91,6 +93,10 @@ public final class Build {
         if (bindOnly.contains(descriptor.getFunctionName())) {
             log.getLogger().println("[harness] " + descriptor.getFunctionName() + " bound (" + step.getClass().getSimpleName()
                     + "), not run: this test has no fleet for it");
+            String failure = boundFailures.get(descriptor.getFunctionName());
+            if (failure != null) {
+                throw new AbortException(failure);
+            }
             return new java.util.LinkedHashMap<String, Object>();
         }
         HarnessContext context = HarnessContext.create(this, current.get(), body, descriptor.getFunctionName());

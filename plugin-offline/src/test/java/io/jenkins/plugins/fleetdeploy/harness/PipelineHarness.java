@@ -31,6 +31,7 @@ public final class PipelineHarness {
     private final AtomicInteger builds = new AtomicInteger();
     private Duration stepTimeout = Duration.ofMinutes(5);
     private final java.util.Set<String> bindOnly = new java.util.TreeSet<>();
+    private final Map<String, String> boundFailures = new LinkedHashMap<>();
 
     public PipelineHarness(Path root) {
         this.root = root;
@@ -62,6 +63,16 @@ public final class PipelineHarness {
         return this;
     }
 
+    /**
+     * Like {@link #bindOnly}, but the bound step then fails the way the real one fails when its operation does not
+     * succeed (an AbortException with this message), so that a Jenkinsfile's failure handling runs.
+     */
+    public PipelineHarness bindOnlyAndFail(String functionName, String message) {
+        bindOnly.add(functionName);
+        boundFailures.put(functionName, message);
+        return this;
+    }
+
     public StepRegistry steps() {
         return steps;
     }
@@ -79,7 +90,7 @@ public final class PipelineHarness {
         int number = builds.incrementAndGet();
         Path workspace = Files.createDirectories(root.resolve("workspace-" + number));
         TestRun run = new TestRun(new TestJob("folder/deploy-shop"), number);
-        Build build = new Build(run, env, params, workspace, stepTimeout, bindOnly);
+        Build build = new Build(run, env, params, workspace, stepTimeout, bindOnly, boundFailures);
         CompletableFuture<BuildResult> result = CompletableFuture.supplyAsync(() -> execute(build, script));
         return new Running(build, result);
     }
@@ -120,7 +131,7 @@ public final class PipelineHarness {
     public StepUnderTest prepare(String functionName, Map<String, Object> arguments, Object... contextObjects) throws Exception {
         Path workspace = Files.createDirectories(root.resolve("workspace-" + builds.incrementAndGet()));
         Build build = new Build(new TestRun(new TestJob("folder/deploy-shop"), builds.get()), env, Map.of(), workspace,
-                stepTimeout, java.util.Set.of());
+                stepTimeout, java.util.Set.of(), Map.of());
         Scope scope = new Scope(null);
         for (Object o : contextObjects) {
             scope.withContext(o);

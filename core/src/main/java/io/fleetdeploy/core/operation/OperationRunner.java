@@ -196,7 +196,10 @@ public final class OperationRunner {
                     break;
                 }
                 try {
-                    if (!wait.isZero() && !abort.isRequested()) { // requested: the next tick starts the undo
+                    // An abort requested while running: the next tick starts the undo at once. The undo's own
+                    // waits (an install putting the previous version back) are paced like any other.
+                    boolean undoDue = abort.isRequested() && record.status() == OperationStatus.RUNNING;
+                    if (!wait.isZero() && !undoDue) {
                         sleeper.sleep(wait);
                     }
                 } catch (InterruptedException e) {

@@ -1,17 +1,13 @@
 package io.fleetdeploy.core.aws;
 
-import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.fleet.FleetPorts;
-import io.fleetdeploy.core.operation.Sleeper;
 import io.fleetdeploy.core.s3.S3Layout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -45,36 +41,15 @@ public final class SsmCommands implements FleetPorts.Commands {
 
     private final SsmClient client;
     private final AgentSettings agent;
-    private final Clock clock;
-    private final Sleeper sleeper;
-    private final Duration pollInterval;
 
-    public SsmCommands(SsmClient client, AgentSettings agent, Clock clock, Sleeper sleeper, Duration pollInterval) {
+    /** Sends and looks, never waits: the operations observe their commands tick by tick. */
+    public SsmCommands(SsmClient client, AgentSettings agent) {
         this.client = client;
         this.agent = agent;
-        this.clock = clock;
-        this.sleeper = sleeper;
-        this.pollInterval = pollInterval;
     }
 
-    public static SsmCommands of(AwsSettings settings, AgentSettings agent, Clock clock, Sleeper sleeper) {
-        return new SsmCommands(AwsClients.configure(SsmClient.builder(), settings).build(), agent, clock, sleeper, Duration.ofSeconds(1));
-    }
-
-    /**
-     * Sends the install and waits (bounded by the timeout + 30 s) until it ended everywhere. The undo
-     * of a push (putting the previous version back) runs this blocking form; the rollout itself sends
-     * with {@link #sendInstall} and observes the command on later ticks.
-     */
-    @Override
-    public void install(String group, List<String> instanceIds, String version, Duration timeout) {
-        Map<String, String> commandIds = sendInstall(group, instanceIds, version, timeout);
-        Map<String, FleetPorts.CommandInvocation> finished = await(commandIds, timeout.plus(Duration.ofSeconds(30)), version, group);
-        List<String> failures = instanceIds.stream().map(finished::get).filter(inv -> !inv.succeeded())
-                .map(FleetPorts.CommandInvocation::describe).toList();
-        if (!failures.isEmpty()) {
-            throw FleetPorts.Commands.installFailed(version, group, failures, instanceIds.size());
-        }
+    public static SsmCommands of(AwsSettings settings, AgentSettings agent) {
+        return new SsmCommands(AwsClients.configure(SsmClient.builder(), settings).build(), agent);
     }
 
     @Override
@@ -112,57 +87,17 @@ public final class SsmCommands implements FleetPorts.Commands {
         return found;
     }
 
-    /** One ListCommandInvocations (paginated) per instance per look, once a second, until none is still running. */
+    /** One ListCommandInvocations (paginated) per instance. */
     @Override
-    public void awaitNoCommandRunning(List<String> instanceIds, Duration bound) {
-        Instant giveUp = clock.instant().plus(bound);
-        while (true) {
-            List<String> running = instanceIds.stream().filter(id -> client.listCommandInvocationsPaginator(b -> b.instanceId(id))
-                    .commandInvocations().stream().anyMatch(inv -> !new FleetPorts.CommandInvocation(id, inv.commandId(),
-                            inv.statusAsString(), null).ended())).toList();
-            if (running.isEmpty()) {
-                return;
-            }
-            if (!clock.instant().isBefore(giveUp)) {
-                throw new FleetDeployException("An SSM command still runs on " + String.join(", ", running) + " after " + bound
-                        + ", so the previous version was not put back there.", "Those instances stay as the running command leaves them.",
-                        "Check the command (aws ssm list-command-invocations --instance-id ...), then resume the operation.");
-            }
-            try {
-                sleeper.sleep(pollInterval);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FleetDeployException("Interrupted while waiting for the SSM commands on " + String.join(", ", running) + " to end.",
-                        "Those instances stay as they are.", "Resume the operation to go on.", e);
-            }
-        }
+    public List<String> commandsStillRunning(List<String> instanceIds) {
+        return instanceIds.stream().filter(id -> client.listCommandInvocationsPaginator(b -> b.instanceId(id))
+                .commandInvocations().stream().anyMatch(inv -> !new FleetPorts.CommandInvocation(id, inv.commandId(),
+                        inv.statusAsString(), null).ended())).toList();
     }
 
     @Override
     public void cancel(Collection<String> commandIds) {
         new LinkedHashSet<>(commandIds).forEach(id -> client.cancelCommand(b -> b.commandId(id)));
-    }
-
-    private Map<String, FleetPorts.CommandInvocation> await(Map<String, String> commandIds, Duration bound, String version, String group) {
-        Instant giveUp = clock.instant().plus(bound);
-        while (true) {
-            Map<String, FleetPorts.CommandInvocation> seen = invocations(commandIds);
-            List<String> pending = commandIds.keySet().stream().filter(id -> seen.get(id) == null || !seen.get(id).ended()).toList();
-            if (pending.isEmpty()) {
-                return seen;
-            }
-            if (!clock.instant().isBefore(giveUp)) {
-                cancel(commandIds.values());
-                throw FleetPorts.Commands.installNotEnded(version, group, bound, pending);
-            }
-            try {
-                sleeper.sleep(pollInterval);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FleetDeployException("Interrupted while waiting for fleet-agent install " + version + ".", "",
-                        "Resume the operation.", e);
-            }
-        }
     }
 
     /** The tail of the first plugin's output (where SSM puts stdout and then stderr), on one line; "" when there is none. */

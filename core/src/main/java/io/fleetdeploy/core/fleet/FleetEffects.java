@@ -5,6 +5,7 @@ import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.operation.Effects;
 import io.fleetdeploy.core.operation.Mutation;
 import io.fleetdeploy.core.operation.Sleeper;
+import io.fleetdeploy.core.operation.UndoWait;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,17 @@ import java.util.function.Predicate;
  */
 public final class FleetEffects implements Effects {
 
+    // The steps of the undos that wait (UndoWait.step), persisted in the undo log: keep the names.
+    private static final String OTHER_COMMANDS_END = "otherCommandsEnd";
+    private static final String INSTALL_ENDS = "installEnds";
+    private static final String REACH_STANDBY = "reachStandby";
+    private static final String SERVE_HEALTHY = "serveHealthy";
+    private static final String REPORT_VERSION = "reportVersion";
+    /** How often an undo looks at SSM commands, at the group, and at the statuses of a pull group. */
+    private static final Duration COMMAND_POLL = Duration.ofSeconds(1);
+    private static final Duration GROUP_POLL = Duration.ofSeconds(1);
+    private static final Duration VERSION_POLL = Duration.ofSeconds(2);
+
     private final FleetPorts.Groups groups;
     private final FleetPorts.Traffic traffic;
     private final FleetPorts.Commands commands;
@@ -36,7 +48,8 @@ public final class FleetEffects implements Effects {
     private final ProgressListener progress;
 
     /**
-     * @param undoWait       how long undoing a channel move waits for the instances to report the previous version
+     * @param undoWait       how long an undo waits for instances to reach Standby, to serve healthy again after
+     *                       leaving it, and (undoing a channel move) to report the previous version
      * @param commandTimeout bound of one SSM install
      */
     public FleetEffects(FleetPorts.Groups groups, FleetPorts.Traffic traffic, FleetPorts.Commands commands,
@@ -55,7 +68,7 @@ public final class FleetEffects implements Effects {
     }
 
     @Override
-    public void apply(Mutation mutation, boolean undoing) {
+    public void apply(Mutation mutation) {
         if (!(mutation instanceof FleetChange change)) {
             throw new IllegalArgumentException("Not a fleet change: " + mutation);
         }
@@ -65,7 +78,8 @@ public final class FleetEffects implements Effects {
                 groups.enterStandby(c.group(), ids);
             }
         } else if (change instanceof FleetChange.ExitStandby c) {
-            exitStandby(c, undoing);
+            awaitGroup(c.group(), reachStandby(c), standbyReached(c));
+            exitStandbyWhereStandby(c);
         } else if (change instanceof FleetChange.SuspendProcesses c) {
             groups.suspendProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.ResumeProcesses c) {
@@ -82,16 +96,9 @@ public final class FleetEffects implements Effects {
         } else if (change instanceof FleetChange.SetForward c) {
             traffic.setForward(c.listenerOrRuleArn(), c.to());
         } else if (change instanceof FleetChange.MoveChannel c) {
-            moveChannel(c, undoing);
-        } else if (change instanceof FleetChange.Install c) {
-            // Blocking: only the undo of a push runs the install this way (see start()). An install the
-            // push sent may still run (an abort while it waited): let it end first, then look at what runs.
-            commands.awaitNoCommandRunning(only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")),
-                    timeoutOf(c).plus(Duration.ofSeconds(30)));
-            List<String> ids = needInstall(c);
-            if (!ids.isEmpty()) {
-                commands.install(c.group(), ids, c.version(), timeoutOf(c));
-            }
+            moveChannel(c);
+        } else if (change instanceof FleetChange.Install) {
+            throw new IllegalArgumentException("An install is sent (start) or undone (undo), never waited for: " + change.describe());
         } else if (change instanceof FleetChange.CancelCommands c) {
             commands.cancel(c.commandIds());
         }
@@ -107,8 +114,85 @@ public final class FleetEffects implements Effects {
             List<String> ids = needInstall(c);
             return ids.isEmpty() ? Map.of() : commands.sendInstall(c.group(), ids, c.version(), timeoutOf(c));
         }
-        apply(mutation, false);
+        apply(mutation);
         return Map.of();
+    }
+
+    /**
+     * The inverses that wait (an install putting the previous version back, instances leaving Standby
+     * that must serve healthy again, a pull group coming back to its version) make their change once
+     * and then only look, one look per call; {@code waiting} (persisted by the runner) says where they
+     * stand. Every other inverse: as {@link #apply}.
+     */
+    @Override
+    public UndoWait undo(Mutation inverse, UndoWait waiting) {
+        if (inverse instanceof FleetChange.Install c) {
+            return waiting != null && waiting.step().equals(INSTALL_ENDS) ? awaitUndoInstall(c, waiting) : undoInstall(c, waiting);
+        }
+        if (inverse instanceof FleetChange.ExitStandby c) {
+            return waiting != null && waiting.step().equals(SERVE_HEALTHY) ? awaitHealthy(c, waiting) : undoEnterStandby(c, waiting);
+        }
+        if (inverse instanceof FleetChange.MoveChannel c && c.group() != null) {
+            if (waiting == null) {
+                moveChannel(c);
+            }
+            return awaitVersion(c, waiting);
+        }
+        apply(inverse);
+        return null;
+    }
+
+    /**
+     * Puts the previous version back. An install the push sent may still run (an abort while it waited
+     * on it): first that must end (bounded), or it would finish after ours and win; then the install
+     * goes only where the previous version is not reported, and its command ids are returned to wait on.
+     */
+    private UndoWait undoInstall(FleetChange.Install c, UndoWait waiting) {
+        Instant since = waiting != null ? waiting.since() : clock.instant();
+        Duration bound = commandBound(c);
+        List<String> running = commands.commandsStillRunning(only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")));
+        if (!running.isEmpty()) {
+            UndoWait still = new UndoWait(OTHER_COMMANDS_END, since, running, Map.of(), "the SSM command(s) still running on "
+                    + String.join(", ", running) + " to end before installing " + c.version(), COMMAND_POLL);
+            if (still.boundPassed(bound, clock.instant())) {
+                throw new FleetDeployException("An SSM command still runs on " + String.join(", ", running) + " after " + bound
+                        + ", so the previous version was not put back there.", "Those instances stay as the running command leaves them.",
+                        "Check the command (aws ssm list-command-invocations --instance-id ...), then resume the operation.");
+            }
+            return still;
+        }
+        List<String> ids = needInstall(c);
+        if (ids.isEmpty()) {
+            return null;
+        }
+        Map<String, String> sent = commands.sendInstall(c.group(), ids, c.version(), timeoutOf(c));
+        return new UndoWait(INSTALL_ENDS, clock.instant(), ids, sent, "fleet-agent install " + c.version() + " to end on "
+                + String.join(", ", ids) + " (group " + c.group() + ")", COMMAND_POLL);
+    }
+
+    /** One look at the undo's own install: done when it ended everywhere; throws where it failed, or (cancelling it) when its bound passed. */
+    private UndoWait awaitUndoInstall(FleetChange.Install c, UndoWait waiting) {
+        Map<String, FleetPorts.CommandInvocation> seen = commands.invocations(waiting.commandIds());
+        List<String> pending = waiting.instanceIds().stream().filter(id -> seen.get(id) == null || !seen.get(id).ended()).toList();
+        if (!pending.isEmpty()) {
+            Duration bound = commandBound(c);
+            if (waiting.boundPassed(bound, clock.instant())) {
+                commands.cancel(waiting.commandIds().values());
+                throw FleetPorts.Commands.installNotEnded(c.version(), c.group(), bound, pending);
+            }
+            return waiting;
+        }
+        List<String> failures = waiting.instanceIds().stream().map(seen::get).filter(inv -> !inv.succeeded())
+                .map(FleetPorts.CommandInvocation::describe).toList();
+        if (!failures.isEmpty()) {
+            throw FleetPorts.Commands.installFailed(c.version(), c.group(), failures, waiting.instanceIds().size());
+        }
+        return null;
+    }
+
+    /** An SSM install's own timeout and the margin the push allows for SSM to report that it ended. */
+    private Duration commandBound(FleetChange.Install c) {
+        return timeoutOf(c).plus(PushRollout.COMMAND_MARGIN);
     }
 
     /**
@@ -188,52 +272,86 @@ public final class FleetEffects implements Effects {
     }
 
     /**
-     * An instance still EnteringStandby cannot leave Standby yet (Auto Scaling refuses, and skipping it
-     * would leave it in Standby for good): wait, bounded, until it got there. When undoing, the
-     * instances put back must then pass the health gate (healthy in every target group of the group)
-     * before the undo goes on, so a rollback never takes the next batch out while this one does not serve.
+     * Undoes an EnterStandby: an instance still EnteringStandby cannot leave Standby yet (Auto Scaling
+     * refuses, and skipping it would leave it in Standby for good), so that is waited for first (bounded
+     * by the undo wait). The instances put back must then pass the health gate (healthy in every target
+     * group of the group) before the undo goes on, so a rollback never takes the next batch out while
+     * this one does not serve.
      */
-    private void exitStandby(FleetChange.ExitStandby c, boolean undoing) {
-        awaitGroup(c.group(), "instances " + String.join(", ", c.instanceIds()) + " of group " + c.group() + " reach Standby",
-                view -> c.instanceIds().stream().noneMatch(id -> view.instance(id)
-                        .map(i -> i.lifecycleState().equals("EnteringStandby")).orElse(false)));
-        List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
-        if (ids.isEmpty()) {
-            return;
+    private UndoWait undoEnterStandby(FleetChange.ExitStandby c, UndoWait waiting) {
+        Instant since = waiting != null ? waiting.since() : clock.instant();
+        if (!groupSatisfies(c.group(), standbyReached(c))) {
+            UndoWait still = new UndoWait(REACH_STANDBY, since, c.instanceIds(), Map.of(), reachStandby(c), GROUP_POLL);
+            if (still.boundPassed(undoWait, clock.instant())) {
+                throw waitedTooLong(still.waitingFor());
+            }
+            return still;
         }
-        groups.exitStandby(c.group(), ids);
-        if (undoing) {
-            awaitGroup(c.group(), String.join(", ", ids) + " serve healthy again in group " + c.group() + "'s target groups",
-                    view -> view.targetGroupArns().stream().allMatch(arn -> {
-                        var health = traffic.targetHealth(arn);
-                        return ids.stream().filter(id -> view.instance(id).isPresent())
-                                .allMatch(id -> health.containsKey(id) && health.get(id).healthy());
-                    }));
-            progress.info(String.join(", ", ids) + " back in service and healthy (group " + c.group() + ")");
-        }
+        List<String> ids = exitStandbyWhereStandby(c);
+        return ids.isEmpty() ? null : new UndoWait(SERVE_HEALTHY, clock.instant(), ids, Map.of(), String.join(", ", ids)
+                + " serve healthy again in group " + c.group() + "'s target groups", GROUP_POLL);
     }
 
-    /** Waits (bounded by the undo wait) until the group, described afresh, satisfies {@code done}; throws naming what it waited for. */
+    private UndoWait awaitHealthy(FleetChange.ExitStandby c, UndoWait waiting) {
+        List<String> ids = waiting.instanceIds();
+        boolean healthy = groupSatisfies(c.group(), view -> view.targetGroupArns().stream().allMatch(arn -> {
+            var health = traffic.targetHealth(arn);
+            return ids.stream().filter(id -> view.instance(id).isPresent()).allMatch(id -> health.containsKey(id) && health.get(id).healthy());
+        }));
+        if (healthy) {
+            progress.info(String.join(", ", ids) + " back in service and healthy (group " + c.group() + ")");
+            return null;
+        }
+        if (waiting.boundPassed(undoWait, clock.instant())) {
+            throw waitedTooLong(waiting.waitingFor());
+        }
+        return waiting;
+    }
+
+    private static String reachStandby(FleetChange.ExitStandby c) {
+        return "instances " + String.join(", ", c.instanceIds()) + " of group " + c.group() + " reach Standby";
+    }
+
+    private static Predicate<GroupView> standbyReached(FleetChange.ExitStandby c) {
+        return view -> c.instanceIds().stream().noneMatch(id -> view.instance(id).map(i -> i.lifecycleState().equals("EnteringStandby")).orElse(false));
+    }
+
+    /** Moves those of the change's instances that are in Standby back to InService; returns them. */
+    private List<String> exitStandbyWhereStandby(FleetChange.ExitStandby c) {
+        List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
+        if (!ids.isEmpty()) {
+            groups.exitStandby(c.group(), ids);
+        }
+        return ids;
+    }
+
+    /** The group, described afresh, satisfies {@code done}; a group that no longer exists has nothing left to wait for. */
+    private boolean groupSatisfies(String group, Predicate<GroupView> done) {
+        Optional<GroupView> view = groups.describe(group);
+        return view.isEmpty() || done.test(view.get());
+    }
+
+    /** Waits in this thread (bounded by the undo wait) until the group satisfies {@code done}: only a forward exit from Standby does. */
     private void awaitGroup(String group, String waitingFor, Predicate<GroupView> done) {
         Instant giveUp = clock.instant().plus(undoWait);
-        while (true) {
-            Optional<GroupView> view = groups.describe(group);
-            if (view.isEmpty() || done.test(view.get())) {
-                return;
-            }
+        while (!groupSatisfies(group, done)) {
             if (!clock.instant().isBefore(giveUp)) {
-                throw new FleetDeployException("Waited " + undoWait + " until " + waitingFor + "; they did not.",
-                        "The instances stay as they are now.", "Check the instances (aws autoscaling describe-auto-scaling-groups,"
-                        + " describe-target-health), then resume the operation to go on.");
+                throw waitedTooLong(waitingFor);
             }
             try {
-                sleeper.sleep(Duration.ofSeconds(1));
+                sleeper.sleep(GROUP_POLL);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new FleetDeployException("Interrupted while waiting until " + waitingFor + ".", "The instances stay as they are now.",
                         "Resume the operation to go on.", e);
             }
         }
+    }
+
+    private FleetDeployException waitedTooLong(String waitingFor) {
+        return new FleetDeployException("Waited " + undoWait + " until " + waitingFor + "; they did not.",
+                "The instances stay as they are now.", "Check the instances (aws autoscaling describe-auto-scaling-groups,"
+                + " describe-target-health), then resume the operation to go on.");
     }
 
     private List<String> only(String group, List<String> ids, Predicate<GroupView.InstanceView> wanted) {
@@ -244,7 +362,7 @@ public final class FleetEffects implements Effects {
         return ids.stream().filter(id -> view.get().instance(id).map(wanted::test).orElse(false)).toList();
     }
 
-    private void moveChannel(FleetChange.MoveChannel c, boolean undoing) {
+    private void moveChannel(FleetChange.MoveChannel c) {
         String current = releases.channelVersion(c.channel()).orElse(null);
         if (c.to().equals(current)) {
             return;
@@ -255,45 +373,37 @@ public final class FleetEffects implements Effects {
                     "Check who moved it (its updatedBy) before deciding which version the group should run.");
         }
         releases.moveChannel(c.channel(), c.from(), c.to());
-        if (undoing && c.group() != null) {
-            awaitVersion(c.group(), c.to());
-        }
     }
 
     /**
-     * After moving a pull group's pointer back: wait, bounded, until the InService instances report that version and
-     * serve healthy in every target group of the group (the processes a pull suspended are resumed after this, and
-     * Auto Scaling's HealthCheck would replace an instance whose target is still unhealthy from the bad release).
+     * After moving a pull group's pointer back: one look whether its InService instances report that
+     * version and serve healthy in every target group of the group (the processes a pull suspended are
+     * resumed after this, and Auto Scaling's HealthCheck would replace an instance whose target is still
+     * unhealthy from the bad release). After the undo wait it goes on with a warning naming the
+     * stragglers (they converge on their next poll).
      */
-    private void awaitVersion(String group, String version) {
-        Instant giveUp = clock.instant().plus(undoWait);
-        List<String> stragglers = List.of();
-        while (true) {
-            Optional<GroupView> view = groups.describe(group);
-            if (view.isEmpty()) {
-                return;
-            }
-            List<String> inService = view.get().inServiceIds();
-            Map<String, InstanceStatus> reported = statuses.statuses(group, inService);
-            List<Map<String, TargetState>> health = view.get().targetGroupArns().stream().map(traffic::targetHealth).toList();
-            stragglers = inService.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(version)
-                    || health.stream().anyMatch(targets -> !targets.containsKey(id) || !targets.get(id).healthy())).toList();
-            if (stragglers.isEmpty()) {
-                progress.info("group " + group + " is back on " + version + " and healthy");
-                return;
-            }
-            if (!clock.instant().isBefore(giveUp)) {
-                progress.warn("group " + group + ": after " + undoWait + " these instances do not report " + version
-                        + " and serve healthy yet: " + String.join(", ", stragglers) + ". The channel points at " + version
-                        + "; they converge on their next poll.");
-                return;
-            }
-            try {
-                sleeper.sleep(Duration.ofSeconds(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    private UndoWait awaitVersion(FleetChange.MoveChannel c, UndoWait waiting) {
+        UndoWait still = waiting != null ? waiting : new UndoWait(REPORT_VERSION, clock.instant(), List.of(), Map.of(),
+                "the instances of group " + c.group() + " to report " + c.to() + " and serve healthy", VERSION_POLL);
+        Optional<GroupView> view = groups.describe(c.group());
+        if (view.isEmpty()) {
+            return null;
         }
+        List<String> inService = view.get().inServiceIds();
+        Map<String, InstanceStatus> reported = statuses.statuses(c.group(), inService);
+        List<Map<String, TargetState>> health = view.get().targetGroupArns().stream().map(traffic::targetHealth).toList();
+        List<String> stragglers = inService.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(c.to())
+                || health.stream().anyMatch(targets -> !targets.containsKey(id) || !targets.get(id).healthy())).toList();
+        if (stragglers.isEmpty()) {
+            progress.info("group " + c.group() + " is back on " + c.to() + " and healthy");
+            return null;
+        }
+        if (still.boundPassed(undoWait, clock.instant())) {
+            progress.warn("group " + c.group() + ": after " + undoWait + " these instances do not report " + c.to()
+                    + " and serve healthy yet: " + String.join(", ", stragglers) + ". The channel points at " + c.to()
+                    + "; they converge on their next poll.");
+            return null;
+        }
+        return still;
     }
 }

@@ -53,16 +53,9 @@ public final class FleetPorts {
 
     public interface Commands {
         /**
-         * Runs {@code fleet-agent.sh install <version>} on the instances and waits (bounded) until it ended
-         * everywhere; throws a FleetDeployException naming every instance where it failed. Only the undo of a
-         * push waits this way (one undo entry is one blocking step of the runner); the push itself uses
-         * {@link #sendInstall} and observes the command tick by tick.
-         */
-        void install(String group, List<String> instanceIds, String version, Duration timeout);
-
-        /**
          * Sends {@code fleet-agent.sh install <version>} to the instances and returns at once, without
          * waiting: instance id -> the id of the command sent to it. {@link #invocations} says how it goes.
+         * Neither a push nor its undo waits in a thread: both persist these ids and observe them tick by tick.
          */
         Map<String, String> sendInstall(String group, List<String> instanceIds, String version, Duration timeout);
 
@@ -73,11 +66,12 @@ public final class FleetPorts {
         void cancel(Collection<String> commandIds);
 
         /**
-         * Waits (bounded) until no SSM command still runs on the instances. An undo that puts the previous
-         * version back must not overlap the install it undoes (an abort during a push's install): the later
-         * install would lose to the earlier one finishing after it. Throws naming the instances when the bound passes.
+         * The instances among {@code instanceIds} on which an SSM command (whoever sent it) still runs; one
+         * look, no waiting. An undo that puts the previous version back must not overlap the install it
+         * undoes (an abort during a push's install): the later install would lose to the earlier one
+         * finishing after it. So the undo asks this, tick by tick (bounded), before it sends its own.
          */
-        void awaitNoCommandRunning(List<String> instanceIds, Duration bound);
+        List<String> commandsStillRunning(List<String> instanceIds);
 
         /** An install that ended badly somewhere: the same words whether it was waited for or observed tick by tick. */
         static FleetDeployException installFailed(String version, String group, List<String> failures, int of) {

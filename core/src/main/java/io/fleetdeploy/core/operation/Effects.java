@@ -11,7 +11,8 @@ import java.util.Map;
 @FunctionalInterface
 public interface Effects {
 
-    void apply(Mutation mutation, boolean undoing);
+    /** Makes a mutation of a running operation (not an undo) and returns when it is made. */
+    void apply(Mutation mutation);
 
     /**
      * Makes a mutation of a running operation (not an undo). A mutation that starts work going on after
@@ -20,8 +21,23 @@ public interface Effects {
      * work instead of waiting for it here. By default: {@link #apply}, nothing started.
      */
     default Map<String, String> start(Mutation mutation) {
-        apply(mutation, false);
+        apply(mutation);
         return Map.of();
+    }
+
+    /**
+     * One step of undoing: makes the inverse of an undo-log entry, or looks whether what it waits for
+     * has happened, without waiting. {@code waiting} is what the previous step returned (null the first
+     * time, and when a resume must begin this entry afresh). Returns null when the inverse is done;
+     * otherwise what it now waits for, which the runner persists in the entry before anything else and
+     * hands back after {@link UndoWait#pollEvery()}. Work an undo starts (an SSM command) must be in the
+     * returned wait, so a resume waits on it instead of starting it again. A wait whose bound passed
+     * throws, naming what it waited for; the entry then stays in the undo log for a resume.
+     * By default: {@link #apply} the inverse, nothing to wait for.
+     */
+    default UndoWait undo(Mutation inverse, UndoWait waiting) {
+        apply(inverse);
+        return null;
     }
 
     /**

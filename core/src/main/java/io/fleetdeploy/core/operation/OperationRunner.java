@@ -109,8 +109,8 @@ public final class OperationRunner {
     }
 
     /**
-     * Renews the running session's lease when due. Effects that wait long (an SSM install bounded
-     * by minutes) sleep through {@link #heartbeatingSleeper()} so the lease does not expire under them.
+     * Renews the running session's lease when due. Effects that wait (a drain's Standby, bounded) sleep
+     * through {@link #heartbeatingSleeper()} so the lease does not expire under them.
      */
     public void heartbeat() {
         Session<?, ?> session = active;
@@ -196,7 +196,10 @@ public final class OperationRunner {
                     break;
                 }
                 try {
-                    if (!wait.isZero() && !abort.isRequested()) { // requested: the next tick starts the undo
+                    // An abort requested while running: the next tick starts the undo at once. The undo's own
+                    // waits (an install putting the previous version back) are paced like any other.
+                    boolean undoDue = abort.isRequested() && record.status() == OperationStatus.RUNNING;
+                    if (!wait.isZero() && !undoDue) {
                         sleeper.sleep(wait);
                     }
                 } catch (InterruptedException e) {
@@ -297,7 +300,11 @@ public final class OperationRunner {
             }
         }
 
-        /** Undo of one entry per tick, persisted after each, so a kill during undo resumes the undo. */
+        /**
+         * Undo of one entry, one step per tick: the effects make the inverse or look whether what it waits
+         * for happened, and return at once. What it waits for is persisted in the entry (a kill during the
+         * undo resumes waiting on the same thing); a finished entry leaves the log, persisted too.
+         */
         private Duration undoOne() {
             List<UndoEntry> undo = new ArrayList<>(record.undo());
             if (undo.isEmpty()) {
@@ -305,11 +312,24 @@ public final class OperationRunner {
                         record.message() + " Everything this operation changed was put back.");
                 return null;
             }
-            UndoEntry last = undo.remove(undo.size() - 1);
+            UndoEntry last = undo.get(undo.size() - 1);
             if (last.inverse() != null) {
                 try {
-                    line("undo: " + last.inverse().describe());
-                    effects.apply(last.inverse(), true);
+                    renewLeaseIfDue(); // no effect waits (and heartbeats) any more: the ticks keep the lease
+                    if (last.waiting() == null) {
+                        line("undo: " + last.inverse().describe());
+                    }
+                    UndoWait waiting = effects.undo(last.inverse(), last.waiting());
+                    if (waiting != null) {
+                        transientFailures = 0;
+                        if (!waiting.equals(last.waiting())) {
+                            // Saved before anything else can fail: a resume must wait on this, not start it again.
+                            undo.set(undo.size() - 1, last.waitingOn(waiting));
+                            record = record.withUndo(undo, clock.instant()).withState(record.state(), waiting.waitingFor(), clock.instant());
+                            save();
+                        }
+                        return waiting.pollEvery();
+                    }
                 } catch (RuntimeException e) {
                     if (interrupted(e)) {
                         // Not an undo failure: the entry stays in the persisted log and is undone on resume.
@@ -319,9 +339,11 @@ public final class OperationRunner {
                     if (backoff != null) {
                         return backoff; // the entry stays last in the log: the next tick tries it again
                     }
-                    // The remaining entries stay in the log: resume continues the undo from here.
-                    record = record.withStatus(OperationStatus.FAILED, record.message() + " Undo failed at '"
-                            + last.inverse().describe() + "': " + e.getMessage() + ". Still to put back: "
+                    // The remaining entries stay in the log: resume continues the undo from here, beginning
+                    // this entry afresh (its wait failed; a new one gets its whole bound).
+                    undo.set(undo.size() - 1, last.waitingOn(null));
+                    record = record.withUndo(undo, clock.instant()).withStatus(OperationStatus.FAILED, record.message()
+                            + " Undo failed at '" + last.inverse().describe() + "': " + e.getMessage() + ". Still to put back: "
                             + describeRemaining(record.undo()) + ". Fix the cause and run `fleet-deploy resume "
                             + record.id() + "` to finish the undo.", clock.instant());
                     line(record.message());
@@ -331,7 +353,8 @@ public final class OperationRunner {
                 }
             }
             transientFailures = 0;
-            record = record.withUndo(undo, clock.instant());
+            undo.remove(undo.size() - 1);
+            record = record.withUndo(undo, clock.instant()).withState(record.state(), null, clock.instant());
             save();
             return Duration.ZERO;
         }

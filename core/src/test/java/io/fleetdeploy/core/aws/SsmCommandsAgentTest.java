@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +71,7 @@ class SsmCommandsAgentTest {
     }
 
     private SsmCommands commandsFor() {
-        return new SsmCommands(null, new SsmCommands.AgentSettings(layout(), S3.endpoint().toString(), null), Clock.systemUTC(),
-                d -> { }, Duration.ofSeconds(1));
+        return new SsmCommands(null, new SsmCommands.AgentSettings(layout(), S3.endpoint().toString(), null));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.fleetdeploy.core.fleet;
 
-import io.fleetdeploy.core.FleetDeployException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -200,18 +199,7 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
         call("forward " + forward);
     }
 
-    @Override
-    public void install(String g, List<String> ids, String v, Duration timeout) {
-        List<String> failed = ids.stream().filter(failingCommands::contains).toList();
-        ids.stream().filter(id -> !failingCommands.contains(id)).forEach(id -> version.put(id, v));
-        call("install " + v + " " + ids);
-        if (!failed.isEmpty()) {
-            failed.forEach(failingCommands::remove); // fails once, like a flaky SSM delivery
-            throw new FleetDeployException("fleet-agent install " + v + " failed on " + failed, "", "");
-        }
-    }
-
-    /** Runs at once like {@link #install}, but reports through {@link #invocations} instead of throwing. */
+    /** Runs at once (the instances switch to the version as it is sent) and reports through {@link #invocations}. */
     @Override
     public Map<String, String> sendInstall(String g, List<String> ids, String v, Duration timeout) {
         String commandId = "cmd-" + (sentCommands.size() + 1);
@@ -248,9 +236,11 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
         return found;
     }
 
+    /** Instances with a command that {@link #invocations} reports as running (while {@link #commandsRunning}). */
     @Override
-    public void awaitNoCommandRunning(List<String> ids, Duration bound) {
-        // The fake's commands end when the test says so; an undo's install only follows them.
+    public List<String> commandsStillRunning(List<String> ids) {
+        return commandsRunning ? ids.stream().filter(id -> invocations.keySet().stream().anyMatch(k -> k.startsWith(id + " "))).toList()
+                : List.of();
     }
 
     @Override

@@ -18,6 +18,8 @@ import io.fleetdeploy.core.operation.OperationStore;
 import io.fleetdeploy.core.operation.RunnerSettings;
 import io.fleetdeploy.core.operation.S3Leases;
 import io.fleetdeploy.core.operation.TestClock;
+import io.fleetdeploy.core.operation.UndoEntry;
+import io.fleetdeploy.core.operation.UndoWait;
 import io.fleetdeploy.core.s3.S3Layout;
 import io.fleetdeploy.core.testing.S3ProxyExtension;
 import java.time.Duration;
@@ -398,6 +400,108 @@ class FleetOperationsTest {
         assertThat(done.status()).isEqualTo(OperationStatus.ABORTED);
         assertThat(fleet.version.values()).containsOnly("1.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    /** The last entry of the persisted undo log: the one being undone. */
+    private UndoEntry undoing(String operationId) {
+        List<UndoEntry> undo = store.load(operationId).undo();
+        return undo.get(undo.size() - 1);
+    }
+
+    @Test
+    void anUndoWaitsForTheInstallsAcrossTicksAndAResumeWaitsOnTheSameCommand() {
+        AbortSignal abort = new AbortSignal();
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) { // batch 2's install takes long, and the user stops meanwhile
+                fleet.commandsRunning = true;
+                abort.request("Ctrl-C");
+            }
+        };
+        OperationRunner.Session<?, ?> first = operations("controller-1").startRollout(push(66, null), abort);
+        for (int i = 0; i < 100 && undoingIsNull(first); i++) {
+            first.tick();
+        }
+        // The push's own install still runs: the undo must not send 1.0 beside it (it would lose to it).
+        for (int i = 0; i < 5; i++) {
+            assertThat(first.tick()).as("each tick only looks, then asks to be called again").isEqualTo(Duration.ofSeconds(1));
+        }
+        assertThat(undoing(first.id()).waiting().step()).isEqualTo("otherCommandsEnd");
+        assertThat(first.record().waitingFor()).isEqualTo("the SSM command(s) still running on i-003, i-004 to end before installing 1.0");
+        assertThat(fleet.calls).noneMatch(c -> c.startsWith("install 1.0"));
+
+        // The push's install ends; the undo's own install then runs long.
+        fleet.commandsRunning = false;
+        fleet.onCall = call -> fleet.commandsRunning |= call.startsWith("install 1.0");
+        for (int i = 0; i < 5; i++) {
+            assertThat(first.tick()).isEqualTo(Duration.ofSeconds(1));
+        }
+        assertThat(fleet.sentCommands).as("the undo sent its install once, not once per tick").containsExactly("cmd-1", "cmd-2", "cmd-3");
+        UndoWait persisted = undoing(first.id()).waiting();
+        assertThat(persisted.step()).isEqualTo("installEnds");
+        assertThat(persisted.commandIds()).containsOnly(Map.entry("i-003", "cmd-3"), Map.entry("i-004", "cmd-3"));
+        assertThat(first.record().waitingFor()).isEqualTo("fleet-agent install 1.0 to end on i-003, i-004 (group web)");
+        assertThat(store.load(first.id()).status()).isEqualTo(OperationStatus.ABORTING);
+
+        // "Killed" mid-wait: another process resumes and waits on the same command; it does not send another.
+        OperationRunner.Session<?, ?> second = operations("controller-2").startResume(first.id(), new AbortSignal());
+        for (int i = 0; i < 5; i++) {
+            assertThat(second.tick()).isEqualTo(Duration.ofSeconds(1));
+        }
+        assertThat(fleet.sentCommands).containsExactly("cmd-1", "cmd-2", "cmd-3");
+        fleet.onCall = call -> { };
+        fleet.commandsRunning = false;
+        OperationRecord done = second.runToEnd();
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ABORTED);
+        assertThat(fleet.sentCommands).as("batch 1's undo sent one more").containsExactly("cmd-1", "cmd-2", "cmd-3", "cmd-4");
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+        assertThat(fleet.suspended).isEmpty();
+        assertThat(fleet.channels.get("web")).isEqualTo("1.0");
+        assertThat(store.load(done.id()).undo()).isEmpty();
+        assertThat(leases.read("web")).isEmpty();
+    }
+
+    private boolean undoingIsNull(OperationRunner.Session<?, ?> session) {
+        List<UndoEntry> undo = session.record().undo();
+        return !session.record().status().isUndoing() || undo.isEmpty() || undo.get(undo.size() - 1).waiting() == null;
+    }
+
+    @Test
+    void anUndoWaitThatPassesItsBoundFailsNamingWhatItWaitedForAndResumeFinishesTheUndo() {
+        AbortSignal abort = new AbortSignal();
+        fleet.onCall = call -> {
+            if (call.startsWith("install 2.0 [i-003")) { // batch 2's install never ends
+                fleet.commandsRunning = true;
+                abort.request("Ctrl-C");
+            }
+        };
+        OperationRecord failed = operations("controller-1").rollout(push(66, null), abort);
+
+        assertThat(failed.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.FAILED);
+        assertThat(failed.message()).contains(
+                "Undo failed at 'install 1.0 on i-003, i-004 (group web)': An SSM command still runs on i-003, i-004 after PT10M30S,"
+                        + " so the previous version was not put back there.",
+                "Still to put back: install 1.0 on i-003, i-004 (group web); exit Standby: i-003, i-004 (group web);",
+                "run `fleet-deploy resume " + failed.id() + "`");
+        assertThat(fleet.calls).noneMatch(c -> c.startsWith("install 1.0"));
+        OperationRecord saved = store.load(failed.id());
+        assertThat(saved.undo()).as("the install, batch 2's Standby, batch 1 (3), processes, channel").hasSize(7);
+        assertThat(undoing(failed.id()).waiting()).as("resume begins the failed entry afresh").isNull();
+        assertThat(leases.read("web")).isEmpty();
+
+        fleet.onCall = call -> { };
+        fleet.commandsRunning = false;
+        OperationRecord done = operations("controller-2").resume(failed.id(), new AbortSignal());
+
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(fleet.version.values()).containsOnly("1.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
         assertThat(fleet.suspended).isEmpty();
         assertThat(fleet.channels.get("web")).isEqualTo("1.0");
         assertThat(leases.read("web")).isEmpty();

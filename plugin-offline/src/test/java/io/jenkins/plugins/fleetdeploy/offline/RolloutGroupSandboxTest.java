@@ -20,9 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,8 +166,27 @@ class RolloutGroupSandboxTest {
         Await.until("the second batch starts", Duration.ofMinutes(2), () -> running.build().log().text().contains("batch 2/2"));
 
         running.build().abort();
+        // Throughout the undo (the install of 1.0, the health gate after each Standby exit), every look at
+        // the timer's threads finds none sleeping or waiting inside the engine: the ticks only look and return.
+        List<String> blocked = new ArrayList<>();
+        AtomicInteger looksDuringTheUndosInstall = new AtomicInteger();
+        Await.until("the rollback of group stopped ends", Duration.ofMinutes(3), () -> {
+            boolean undoInstallSent = running.build().log().text().contains("undo: install 1.0 on");
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                if (thread.getName().equals("jenkins.util.Timer") && waitsInTheEngine(stack)) {
+                    blocked.add(thread.getState() + " " + Arrays.toString(stack));
+                }
+            });
+            boolean done = running.result().isDone();
+            if (undoInstallSent && !done) {
+                looksDuringTheUndosInstall.incrementAndGet();
+            }
+            return done;
+        });
         BuildResult build = running.result().get(3, TimeUnit.MINUTES);
 
+        assertThat(looksDuringTheUndosInstall.get()).as("the timer's threads were looked at while the undo ran").isPositive();
+        assertThat(blocked).as("timer threads found waiting inside the engine during the undo").isEmpty();
         assertThat(build.result()).as(build.log()).isEqualTo("ABORTED");
         assertThat(build.log()).contains("undo: install 1.0 on").contains("ABORTED: Aborted (aborted in Jenkins")
                 .contains("Everything this operation changed was put back.").doesNotContain(SECRET_KEY);
@@ -299,6 +321,33 @@ class RolloutGroupSandboxTest {
                 "already on 2.0", "rest SUCCEEDED");
         assertThat(servingVersion("canary", "2.0")).isTrue();
         assertNothingLeftBehind("canary");
+    }
+
+    /**
+     * Whether a thread's stack shows it waiting inside fleet-deploy's engine or step: in a Sleeper (the
+     * engine's only way to wait), or in Thread.sleep, Object.wait or LockSupport.park called by our code.
+     * The AWS SDK's own frames (an HTTP call under way) do not count: that is a call, not a wait.
+     */
+    private static boolean waitsInTheEngine(StackTraceElement[] stack) {
+        for (int i = 0; i < stack.length; i++) {
+            StackTraceElement frame = stack[i];
+            boolean ours = frame.getClassName().startsWith("io.fleetdeploy.") || frame.getClassName().startsWith("io.jenkins.plugins.fleetdeploy.");
+            if (!ours) {
+                continue;
+            }
+            if (frame.getClassName().contains("Sleeper") || frame.getMethodName().equals("awaitRequested")) {
+                return true;
+            }
+            if (i > 0) {
+                StackTraceElement callee = stack[i - 1];
+                String called = callee.getClassName() + "." + callee.getMethodName();
+                if (called.equals("java.lang.Thread.sleep") || called.equals("java.lang.Object.wait")
+                        || called.startsWith("java.util.concurrent.locks.LockSupport.park")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void assertNothingLeftBehind(String name) {

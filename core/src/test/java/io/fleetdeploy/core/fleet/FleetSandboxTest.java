@@ -150,14 +150,11 @@ class FleetSandboxTest {
 
     @Test
     void aRolloutCompletesUnderThrottlingAndServerErrors() {
-        OperationRecord done;
-        sandbox.faults().setThrottleRate(0.3);
-        sandbox.faults().setServerErrorRate(0.05);
-        try (AwsFleet fleet = fleet("ci#throttled")) {
-            done = fleet.operations().rollout(push("throttled", "2.0", Duration.ofMinutes(2)), new AbortSignal());
-        } finally {
-            sandbox.faults().clear();
-        }
+        OperationRecord done = SANDBOX.underApiFaults(() -> {
+            try (AwsFleet fleet = fleet("ci#throttled")) {
+                return fleet.operations().rollout(push("throttled", "2.0", Duration.ofMinutes(2)), new AbortSignal());
+            }
+        });
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(servingVersion("throttled", "2.0", 3)).isTrue();
     }

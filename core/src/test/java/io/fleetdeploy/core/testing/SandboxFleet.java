@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -126,6 +127,17 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
         sandbox.faults().clear();
         sandbox.instances().forEach(m -> m.commandFault(false));
         assertNothingLeftBehind(before);
+    }
+
+    /** Runs {@code operation} while 30 % of the AWS API calls are throttled and 5 % answer a 5xx, then clears those faults. */
+    public <T> T underApiFaults(Supplier<T> operation) {
+        sandbox.faults().setThrottleRate(0.3);
+        sandbox.faults().setServerErrorRate(0.05);
+        try {
+            return operation.get();
+        } finally {
+            sandbox.faults().clear();
+        }
     }
 
     /** The deployer's keys, as a process (the CLI) finds them in its environment. */

@@ -3,7 +3,8 @@ package io.fleetdeploy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleetdeploy.core.testing.Await;
-import io.fleetdeploy.core.testing.GroupsSandbox;
+import io.fleetdeploy.core.testing.SandboxFleet;
+import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,40 +17,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * `fleet-deploy rollout` as a user runs it: a JVM of its own, stopped the hard way. SIGKILL in
  * batch 2 leaves a persisted operation that `fleet-deploy resume` (another JVM) finishes, taking
  * over the dead process's lease; SIGINT (Ctrl-C) aborts with exit code 130 and puts everything back.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RolloutProcessTest {
 
     private static final Pattern OPERATION_ID = Pattern.compile("\\[(rollout-push-[A-Za-z0-9-]+)\\] started by");
 
-    private GroupsSandbox fixture;
-
-    @BeforeAll
-    void start() {
-        fixture = GroupsSandbox.start("RolloutProcessTest", List.of("killed", "interrupted"), 3, List.of("1.0", "2.0"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
-
-    @AfterEach
-    void nothingLeftBehind() {
-        fixture.assertNothingLeftBehind();
-    }
+    @RegisterExtension
+    static final SandboxFleet SANDBOX = new SandboxFleet("RolloutProcessTest", List.of(new GroupSpec("killed", 3, 0),
+            new GroupSpec("interrupted", 3, 0)));
 
     @Test
     void aRolloutKilledInBatchTwoIsFinishedByResumeInAnotherProcess() throws Exception {
@@ -69,7 +51,7 @@ class RolloutProcessTest {
         assertThat(resume.process.exitValue()).as(resume.err()).isZero();
         assertThat(resume.out()).contains(id + " SUCCEEDED").containsPattern("API calls: [1-9]\\d*");
         assertThat(resume.err()).contains("resumed by ci#resumer");
-        assertThat(fixture.servingVersion("killed", "2.0", 3)).isTrue();
+        assertThat(SANDBOX.servingVersion("killed", "2.0", 3)).isTrue();
     }
 
     @Test
@@ -88,7 +70,7 @@ class RolloutProcessTest {
         assertThat(rollout.process.exitValue()).as(rollout.err()).isEqualTo(130);
         assertThat(rollout.out()).contains("ABORTED");
         assertThat(rollout.err()).contains("Ctrl-C: aborting").doesNotContain("did not finish in time");
-        Await.until("group interrupted serves 1.0 again", Duration.ofMinutes(1), () -> fixture.servingVersion("interrupted", "1.0", 3));
+        Await.until("group interrupted serves 1.0 again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("interrupted", "1.0", 3));
     }
 
     private static void awaitBatchTwo(CliProcess rollout) {
@@ -98,9 +80,9 @@ class RolloutProcessTest {
 
     private String[] withFleet(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bucket", fixture.sandbox().bucket(), "--prefix", fixture.sandbox().prefix(), "--app", "shop",
-                "--s3-endpoint", fixture.sandbox().s3Endpoint().toString(), "--endpoint", fixture.sandbox().awsEndpoint().toString(),
-                "--region", fixture.sandbox().region(), "--poll-interval", "250ms"));
+        all.addAll(List.of("--bucket", SANDBOX.sandbox().bucket(), "--prefix", SANDBOX.sandbox().prefix(), "--app", SandboxFleet.APP,
+                "--s3-endpoint", SANDBOX.sandbox().s3Endpoint().toString(), "--endpoint", SANDBOX.sandbox().awsEndpoint().toString(),
+                "--region", SANDBOX.sandbox().region(), "--poll-interval", "250ms"));
         return all.toArray(String[]::new);
     }
 
@@ -118,8 +100,7 @@ class RolloutProcessTest {
                     "-cp", System.getProperty("java.class.path"), FleetDeployCli.class.getName()));
             command.addAll(List.of(args));
             ProcessBuilder builder = new ProcessBuilder(command);
-            builder.environment().put("AWS_ACCESS_KEY_ID", GroupsSandbox.ACCESS_KEY);
-            builder.environment().put("AWS_SECRET_ACCESS_KEY", GroupsSandbox.SECRET_KEY);
+            builder.environment().putAll(SANDBOX.credentialsEnvironment());
             Process process = builder.start();
             CliProcess cli = new CliProcess(process, new ByteArrayOutputStream(), new ByteArrayOutputStream());
             copy(process.getInputStream(), cli.stdout, "stdout");

@@ -10,9 +10,11 @@ import java.util.List;
 /**
  * rolloutGroup pull: move the channel pointer (compare-and-set) and wait until convergePercent of
  * the InService instances serve healthy and report the version, healthyChecks times in a row;
- * stragglers are named; an instance on the version its target group keeps reporting unhealthy fails
- * the pull at once ({@link FailFast}). Undo moves the pointer back, waits until the instances report
- * the previous version again and serve healthy, and only then resumes the processes it suspended.
+ * stragglers are named; while the group replaces or launches an instance it is not converged (the
+ * replacement boots into the version and must serve it too); an instance on the version its target
+ * group keeps reporting unhealthy fails the pull at once ({@link FailFast}). Undo moves the pointer
+ * back, waits until the instances report the previous version again and serve healthy, and only then
+ * resumes the processes it suspended.
  */
 public final class PullRollout implements OperationDefinition<PullRollout.State, FleetObservation> {
 
@@ -113,7 +115,11 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                     return Transition.fail(s, failFast.failure(seen, r));
                 }
                 int converged = inService.size() - stragglers.size();
-                boolean enough = inService.isEmpty() || converged * 100 >= r.convergePercent() * inService.size();
+                // A group replacing an instance (one terminated while the fleet converges) is not converged until the
+                // replacement serves too: it boots into the version the pointer names, and the pull answers for the
+                // whole group, not for the instances left while it was short.
+                List<String> settling = PushRollout.settling(group);
+                boolean enough = settling.isEmpty() && (inService.isEmpty() || converged * 100 >= r.convergePercent() * inService.size());
                 int streak = enough ? s.healthyStreak() + 1 : 0;
                 boolean done = streak >= r.healthyChecks();
                 State next = new State(r, s.previousVersion(), s.suspendedByUs(), done ? Phase.FINISH : Phase.CONVERGE,
@@ -128,14 +134,15 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 if (enough) {
                     return Transition.waitFor(next, line, "healthy check " + streak + "/" + r.healthyChecks() + " on " + r.version());
                 }
+                String replacing = settling.isEmpty() ? "" : "; the group is replacing or launching instances: " + String.join(", ", settling);
                 if (!now.isBefore(s.waitSince().plus(r.timeout()))) {
                     return Transition.fail(next, "only " + converged + " of " + inService.size() + " InService instances serve healthy on "
-                            + r.version() + " after " + r.timeout() + " (" + r.convergePercent() + "% needed). Stragglers: "
-                            + PushRollout.describeAll(seen, stragglers));
+                            + r.version() + " after " + r.timeout() + " (" + r.convergePercent() + "% needed)" + replacing + ". Stragglers: "
+                            + (stragglers.isEmpty() ? "none" : PushRollout.describeAll(seen, stragglers)));
                 }
                 return Transition.waitFor(next, line, converged + "/" + inService.size() + " healthy on " + r.version()
-                        + "; waiting for " + String.join(", ", stragglers.subList(0, Math.min(5, stragglers.size())))
-                        + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : "") + failFast.progress(r));
+                        + (stragglers.isEmpty() ? "" : "; waiting for " + String.join(", ", stragglers.subList(0, Math.min(5, stragglers.size())))
+                        + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : "")) + replacing + failFast.progress(r));
             }
             default: {
                 List<Mutation> actions = s.suspendedByUs().isEmpty() ? List.of()

@@ -19,6 +19,7 @@ import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,22 +37,41 @@ class BlueGreenSandboxTest {
     static final SandboxFleet SANDBOX = new SandboxFleet("BlueGreenSandboxTest", List.of(new GroupSpec("bg-happy-blue", 2, 0), new GroupSpec("bg-happy-green", 0, 0),
             new GroupSpec("bg-bake-blue", 2, 0), new GroupSpec("bg-bake-green", 0, 0), new GroupSpec("bg-abort-blue", 2, 0),
             new GroupSpec("bg-abort-green", 0, 0), new GroupSpec("bg-idle", 0, 0),
-            new GroupSpec("bg-bad-green", 0, 0)));
+            new GroupSpec("bg-bad-green", 0, 0), new GroupSpec("bg-throttled-green", 0, 0), new GroupSpec("bg-lost-green", 0, 0),
+            new GroupSpec("bg-stop-green", 0, 0)));
 
     private final RecordingProgress progress = new RecordingProgress();
 
+    /** replace {@code group} to {@code capacity} instances (null: as many as matchGroup) on {@code version}. */
+    private static RolloutRequest replace(String group, String version, Integer capacity, String matchGroup, Duration timeout) {
+        return new RolloutRequest(group, version, RolloutRequest.Strategy.REPLACE, null, null, null, null, false,
+                null, 2, timeout, null, null, capacity, matchGroup, null);
+    }
+
+    private OperationRecord run(String holder, RolloutRequest request, AbortSignal abort, ProgressListener listener) {
+        try (AwsFleet fleet = SANDBOX.fleet(holder, listener)) {
+            return fleet.operations().rollout(request, abort);
+        }
+    }
+
     /** Replaces green to match blue on the new version; from then on, what the test does must leave nothing behind. */
     private void replaceGreen(String pair) {
-        RolloutRequest replace = new RolloutRequest(pair + "-green", NEW, RolloutRequest.Strategy.REPLACE, null, null, null, null, false,
-                null, 2, Duration.ofMinutes(3), null, null, null, pair + "-blue", null);
-        OperationRecord done;
-        try (AwsFleet fleet = SANDBOX.fleet("ci#" + pair, progress)) {
-            done = fleet.operations().rollout(replace, new AbortSignal());
-        }
+        OperationRecord done = run("ci#" + pair, replace(pair + "-green", NEW, null, pair + "-blue", Duration.ofMinutes(3)), new AbortSignal(),
+                progress);
+        assertReplacedOnTwoAndRemember(pair + "-green", done);
+    }
+
+    /**
+     * A replace that succeeded changed the group's capacity on purpose, and nothing else: it serves the new version
+     * on 2 healthy instances, none in Standby, no process left suspended. The final-state check compares with this.
+     */
+    private void assertReplacedOnTwoAndRemember(String group, OperationRecord done) {
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
-        assertThat(SANDBOX.servingVersion(pair + "-green", NEW, 2)).isTrue();
-        assertThat(SANDBOX.group(pair + "-green").desiredCapacity()).isEqualTo(2);
-        Await.until("every target of " + pair + "-green is healthy", Duration.ofMinutes(1), () -> healthyTargets(pair + "-green") == 2);
+        assertThat(SANDBOX.servingVersion(group, NEW, 2)).isTrue();
+        assertThat(SANDBOX.group(group).desiredCapacity()).isEqualTo(2);
+        assertThat(SANDBOX.group(group).suspendedProcesses()).as("processes of %s resumed", group).isEmpty();
+        assertThat(SANDBOX.group(group).instances()).as("instances of %s in Standby", group).noneMatch(i -> i.lifecycleStateAsString().contains("Standby"));
+        Await.until("every target of " + group + " is healthy", Duration.ofMinutes(1), () -> healthyTargets(group) == 2);
         SANDBOX.rememberNow();
     }
 
@@ -105,12 +125,7 @@ class BlueGreenSandboxTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void replacingGreenWithAnUnhealthyReleaseFailsFastAndScalesGreenBack() {
         String channelBefore = SANDBOX.channelVersion("bg-bad-green");
-        RolloutRequest replace = new RolloutRequest("bg-bad-green", UNHEALTHY, RolloutRequest.Strategy.REPLACE, null, null, null, null, false,
-                null, 2, Duration.ofMinutes(10), null, null, 2, null, null);
-        OperationRecord done;
-        try (AwsFleet fleet = SANDBOX.fleet("ci#bg-bad", progress)) {
-            done = fleet.operations().rollout(replace, new AbortSignal());
-        }
+        OperationRecord done = run("ci#bg-bad", replace("bg-bad-green", UNHEALTHY, 2, null, Duration.ofMinutes(10)), new AbortSignal(), progress);
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.message()).contains("group bg-bad-green: unhealthy on " + UNHEALTHY
@@ -158,5 +173,52 @@ class BlueGreenSandboxTest {
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
         assertThat(SANDBOX.listenerAction(listener)).isEqualTo(found);
+    }
+
+    @Test
+    void aReplaceCompletesUnderThrottlingAndServerErrors() {
+        OperationRecord done = SANDBOX.underApiFaults(
+                () -> run("ci#bg-throttled", replace("bg-throttled-green", NEW, 2, null, Duration.ofMinutes(3)), new AbortSignal(), progress));
+
+        assertReplacedOnTwoAndRemember("bg-throttled-green", done);
+        assertThat(SANDBOX.channelVersion("bg-throttled-green")).isEqualTo(NEW);
+    }
+
+    /**
+     * An instance of the idle group terminated once it served (the desired capacity kept): the group launches a
+     * replacement, which boots into the version (the pointer moved first); the replace succeeds once it serves too.
+     */
+    @Test
+    void anInstanceTerminatedDuringTheReplaceIsReplacedOnTheNewVersionAndTheReplaceWaitsForIt() {
+        AtomicReference<String> lost = new AtomicReference<>();
+        OperationRecord done = run("ci#bg-lost", replace("bg-lost-green", NEW, 2, null, Duration.ofMinutes(3)), new AbortSignal(), line -> {
+            progress.info(line);
+            if (line.matches(".*group bg-lost-green: [12]/2 healthy on " + NEW + ".*") && lost.get() == null) {
+                lost.set(SANDBOX.inServiceIds("bg-lost-green").get(0));
+                SANDBOX.autoScaling().terminateInstanceInAutoScalingGroup(b -> b.instanceId(lost.get()).shouldDecrementDesiredCapacity(false));
+            }
+        });
+
+        assertThat(lost.get()).as(progress.text()).isNotNull();
+        assertReplacedOnTwoAndRemember("bg-lost-green", done);
+        assertThat(SANDBOX.inServiceIds("bg-lost-green")).as("the replacement serves in its place").doesNotContain(lost.get());
+    }
+
+    /** Aborted once green instances serve: the undo scales the idle group back to its capacity and moves its pointer back. */
+    @Test
+    void abortMidReplaceScalesTheIdleGroupBackAndMovesThePointerBack() {
+        String channelBefore = SANDBOX.channelVersion("bg-stop-green");
+        AbortSignal abort = new AbortSignal();
+        OperationRecord done = run("me@laptop", replace("bg-stop-green", NEW, 2, null, Duration.ofMinutes(3)), abort, line -> {
+            progress.info(line);
+            if (line.matches(".*group bg-stop-green: [12]/2 healthy on " + NEW + ".*")) {
+                abort.request("Ctrl-C");
+            }
+        });
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(SANDBOX.channelVersion("bg-stop-green")).isEqualTo(channelBefore);
+        assertThat(SANDBOX.group("bg-stop-green").desiredCapacity()).isZero();
+        Await.until("the instances of bg-stop-green are gone", Duration.ofMinutes(1), () -> SANDBOX.group("bg-stop-green").instances().isEmpty());
     }
 }

@@ -4,34 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fleetdeploy.core.FleetDeployException;
-import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.aws.AwsFleet;
-import io.fleetdeploy.core.aws.AwsSettings;
 import io.fleetdeploy.core.operation.AbortSignal;
-import io.fleetdeploy.core.operation.LeaseOptions;
 import io.fleetdeploy.core.operation.OnFailure;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
-import io.fleetdeploy.core.release.Releases;
-import io.fleetdeploy.core.s3.S3Layout;
 import io.fleetdeploy.core.testing.Await;
-import io.fleetdeploy.core.testing.GroupsSandbox;
+import io.fleetdeploy.core.testing.SandboxFleet;
+import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
 import io.fleetdeploy.sandbox.Sandbox;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 
@@ -41,10 +34,8 @@ import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
  * target groups health-checking and draining for real. Each test has its own group; after each,
  * nothing we changed is left behind.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetSandboxTest {
 
-    private static final List<String> GROUPS = List.of("happy", "bad", "abort", "twice", "ssmfail", "lost", "throttled", "halted", "canary");
     /**
      * A sane bound for a 3-instance push with a 250 ms poll (see the happy path): one run here made 147 calls
      * (49 per instance, load 25 to 40: 26 record writes, 50 DescribeAutoScalingGroups of which 12 by the Standby
@@ -52,39 +43,16 @@ class FleetSandboxTest {
      */
     private static final int MAX_CALLS_PER_INSTANCE = 100;
 
-    private GroupsSandbox fixture;
-    private Sandbox sandbox;
-    private AwsSettings aws;
-    private AwsSettings s3;
-    private S3Layout layout;
-    private AutoScalingClient autoScaling;
+    @RegisterExtension
+    static final SandboxFleet SANDBOX = new SandboxFleet("FleetSandboxTest", Stream.of("happy", "bad", "abort", "twice", "ssmfail", "lost",
+            "throttled", "halted", "canary").map(g -> new GroupSpec(g, 3, 0)).toList());
+
+    private final Sandbox sandbox = SANDBOX.sandbox();
+    private final AutoScalingClient autoScaling = SANDBOX.autoScaling();
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    @BeforeAll
-    void start() {
-        fixture = GroupsSandbox.start("FleetSandboxTest", GROUPS, 3, List.of("1.0", "2.0", "2.1-unhealthy"));
-        sandbox = fixture.sandbox();
-        aws = fixture.aws();
-        s3 = fixture.s3();
-        layout = fixture.layout();
-        autoScaling = fixture.autoScaling();
-    }
-
-    @AfterAll
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
-
-    @AfterEach
-    void nothingLeftBehind() {
-        fixture.assertNothingLeftBehind();
-    }
-
     private AwsFleet fleet(String holder) {
-        return new AwsFleet(aws, s3, layout, new AwsFleet.Options(holder, Duration.ofMillis(250), LeaseOptions.defaults(), null, null),
-                Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), lines::add);
+        return SANDBOX.fleet(holder, lines::add);
     }
 
     private static RolloutRequest push(String group, String version, Duration timeout) {
@@ -138,7 +106,7 @@ class FleetSandboxTest {
 
     @Test
     void anSsmCommandFailingOnOneInstanceRollsBackEveryInstanceAlreadyMoved() {
-        String second = fixture.instanceIds("ssmfail").get(1);
+        String second = instanceIds("ssmfail").get(1);
         sandbox.instance(second).orElseThrow().commandFault(true);
         OperationRecord done;
         try (AwsFleet fleet = fleet("ci#ssmfail")) {
@@ -149,14 +117,12 @@ class FleetSandboxTest {
         // Batch 1 was on 2.0 and healthy: the rollback put it back on 1.0 and waited for it to serve again.
         assertThat(lines).anyMatch(l -> l.contains("back in service and healthy (group ssmfail)"));
         Await.until("group ssmfail serves 1.0 again", Duration.ofMinutes(1), () -> servingVersion("ssmfail", "1.0", 3));
-        try (Releases releases = Releases.connect(s3, layout, ProgressListener.NONE)) {
-            assertThat(releases.channel("ssmfail").orElseThrow().pointer().version()).as("channel moved back").isEqualTo("1.0");
-        }
+        assertThat(SANDBOX.channelVersion("ssmfail")).as("channel moved back").isEqualTo("1.0");
     }
 
     @Test
     void aHaltedPushLeavesTheGroupInPlaceSaysWhatIsLeftAndResumePutsItBack() {
-        List<String> ids = fixture.instanceIds("halted");
+        List<String> ids = instanceIds("halted");
         sandbox.instance(ids.get(1)).orElseThrow().commandFault(true);
         OperationRecord halted;
         try (AwsFleet fleet = fleet("ci#halted")) {
@@ -184,11 +150,10 @@ class FleetSandboxTest {
 
     @Test
     void instancesTerminatedMidBatchAreReplacedOnTheNewVersionAndTheRolloutCompletes() {
-        List<String> ids = fixture.instanceIds("lost");
+        List<String> ids = instanceIds("lost");
         AtomicBoolean terminated = new AtomicBoolean();
         OperationRecord done;
-        try (AwsFleet fleet = new AwsFleet(aws, s3, layout, new AwsFleet.Options("ci#lost", Duration.ofMillis(250), LeaseOptions.defaults(),
-                null, null), Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), line -> {
+        try (AwsFleet fleet = SANDBOX.fleet("ci#lost", line -> {
                     lines.add(line);
                     if (line.contains("batch 2/3: drained; installing") && terminated.compareAndSet(false, true)) {
                         // As a scale-in, an operator or a dying host would, keeping the desired capacity: batch 2's
@@ -210,14 +175,11 @@ class FleetSandboxTest {
 
     @Test
     void aRolloutCompletesUnderThrottlingAndServerErrors() {
-        OperationRecord done;
-        sandbox.faults().setThrottleRate(0.3);
-        sandbox.faults().setServerErrorRate(0.05);
-        try (AwsFleet fleet = fleet("ci#throttled")) {
-            done = fleet.operations().rollout(push("throttled", "2.0", Duration.ofMinutes(2)), new AbortSignal());
-        } finally {
-            sandbox.faults().clear();
-        }
+        OperationRecord done = SANDBOX.underApiFaults(() -> {
+            try (AwsFleet fleet = fleet("ci#throttled")) {
+                return fleet.operations().rollout(push("throttled", "2.0", Duration.ofMinutes(2)), new AbortSignal());
+            }
+        });
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(servingVersion("throttled", "2.0", 3)).isTrue();
     }
@@ -231,7 +193,7 @@ class FleetSandboxTest {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void anUnhealthyReleaseFailsFastIsRolledBackAndTheGroupKeepsItsInstancesOnTheOldVersion() {
-        List<String> ids = fixture.instanceIds("bad");
+        List<String> ids = instanceIds("bad");
         autoScaling.updateAutoScalingGroup(b -> b.autoScalingGroupName("bad").healthCheckType("ELB").healthCheckGracePeriod(0));
         OperationRecord done;
         try (AwsFleet fleet = fleet("ci#bad")) {
@@ -251,8 +213,7 @@ class FleetSandboxTest {
     void abortMidBatchUndoesEverything() {
         AbortSignal abort = new AbortSignal();
         OperationRecord done;
-        try (AwsFleet fleet = new AwsFleet(aws, s3, layout, new AwsFleet.Options("me@laptop", Duration.ofMillis(250), LeaseOptions.defaults(),
-                null, null), Clock.systemUTC(), d -> Thread.sleep(d.toMillis()), line -> {
+        try (AwsFleet fleet = SANDBOX.fleet("me@laptop", line -> {
                     lines.add(line);
                     if (line.contains("batch 2/3") && line.contains("leaving traffic")) {
                         abort.request("Ctrl-C");
@@ -284,14 +245,16 @@ class FleetSandboxTest {
         }
         assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(versionCounts("canary")).containsOnly(Map.entry("2.0", 1L), Map.entry("1.0", 2L));
-        try (Releases releases = Releases.connect(s3, layout, ProgressListener.NONE)) {
-            assertThat(releases.channel("canary")).as("the group's desired version is not moved by a canary")
-                    .hasValueSatisfying(c -> assertThat(c.pointer().version()).isEqualTo("1.0"));
-        }
+        assertThat(SANDBOX.channelVersion("canary")).as("the group's desired version is not moved by a canary").isEqualTo("1.0");
     }
 
     private AutoScalingGroup group(String name) {
-        return fixture.group(name);
+        return SANDBOX.group(name);
+    }
+
+    /** The group's InService instance ids, sorted (the order push batches take them in); all of them before a test. */
+    private List<String> instanceIds(String group) {
+        return SANDBOX.inServiceIds(group);
     }
 
     /** Versions the InService instances run, counted. */
@@ -302,7 +265,7 @@ class FleetSandboxTest {
     }
 
     private boolean servingVersion(String groupName, String version, int count) {
-        return fixture.servingVersion(groupName, version, count);
+        return SANDBOX.servingVersion(groupName, version, count);
     }
 
 }

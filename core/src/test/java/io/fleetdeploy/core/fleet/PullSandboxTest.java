@@ -20,6 +20,7 @@ import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,7 +39,8 @@ class PullSandboxTest {
     @RegisterExtension
     static final SandboxFleet SANDBOX = new SandboxFleet("PullSandboxTest", List.of(new GroupSpec("pull-happy", 2, POLL_MILLIS),
             new GroupSpec("pull-bad", 2, POLL_MILLIS), new GroupSpec("pull-abort", 2, POLL_MILLIS),
-            new GroupSpec("pull-twice", 2, POLL_MILLIS), new GroupSpec("pull-slow", 2, SLOW_POLL_MILLIS)));
+            new GroupSpec("pull-twice", 2, POLL_MILLIS), new GroupSpec("pull-slow", 2, SLOW_POLL_MILLIS),
+            new GroupSpec("pull-lost", 2, POLL_MILLIS), new GroupSpec("pull-throttled", 2, POLL_MILLIS)));
 
     private final RecordingProgress progress = new RecordingProgress();
 
@@ -105,19 +107,61 @@ class PullSandboxTest {
                 .extracting(i -> i.instanceId()).containsExactlyInAnyOrderElementsOf(before);
     }
 
+    /** Aborted once an instance serves the new version: the undo moves the pointer back and the agents go back to the old one. */
     @Test
-    void abortWhileWaitingMovesThePointerBack() {
+    void abortMidPullMovesThePointerBackAndTheInstancesReturnToTheOldVersion() {
         AbortSignal abort = new AbortSignal();
         OperationRecord done = run("me@laptop", pull("pull-abort", NEW, Duration.ofMinutes(2)), abort, line -> {
             progress.info(line);
-            if (line.contains("] pull " + NEW + " on group pull-abort")) {
+            if (line.matches(".*converged [12]/2 healthy on " + NEW + ".*")) {
                 abort.request("Ctrl-C");
             }
         });
 
         assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.ABORTED);
+        assertThat(progress.lines()).as("aborted mid-pull, with an instance on the new version").anyMatch(l -> l.contains("converged"));
         assertThat(SANDBOX.channelVersion("pull-abort")).isEqualTo(OLD);
         Await.until("group pull-abort serves " + OLD + " again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("pull-abort", OLD, 2));
+    }
+
+    /**
+     * An instance terminated once the first instance serves the new version (a scale-in, an operator, a dying host;
+     * the desired capacity kept): the group launches a replacement, which boots into the channel's version. The pull
+     * succeeds only once the replacement serves it too: the group is whole on the version, not merely the instances
+     * left (those converge in a poll or two, long before the replacement has booted and installed).
+     */
+    @Test
+    void anInstanceTerminatedWhileTheFleetConvergesIsReplacedOnTheNewVersionAndThePullWaitsForIt() {
+        List<String> before = SANDBOX.inServiceIds("pull-lost");
+        String lost = before.get(1);
+        AtomicBoolean terminated = new AtomicBoolean();
+        OperationRecord done = run("ci#pull-lost", pull("pull-lost", NEW, Duration.ofMinutes(2)), new AbortSignal(), line -> {
+            progress.info(line);
+            if (line.matches(".*converged [12]/2 healthy on " + NEW + ".*") && terminated.compareAndSet(false, true)) {
+                SANDBOX.autoScaling().terminateInstanceInAutoScalingGroup(b -> b.instanceId(lost).shouldDecrementDesiredCapacity(false));
+            }
+        });
+
+        assertThat(terminated).isTrue();
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
+        List<String> convergedLines = progress.lines().stream().filter(l -> l.matches(".*converged \\d+/\\d+ healthy on .*")).toList();
+        assertThat(convergedLines).as(progress.text()).isNotEmpty();
+        assertThat(convergedLines.get(convergedLines.size() - 1)).as("the pull ends converged on the whole group, the replacement included: %s",
+                progress.text()).contains("converged 2/2 healthy on " + NEW);
+        List<String> after = SANDBOX.inServiceIds("pull-lost");
+        assertThat(after).as("the terminated instance is gone, a replacement serves").doesNotContain(lost).contains(before.get(0)).hasSize(2);
+        assertThat(SANDBOX.servingVersion("pull-lost", NEW, 2)).as("the replacement serves " + NEW).isTrue();
+        assertThat(SANDBOX.channelVersion("pull-lost")).isEqualTo(NEW);
+    }
+
+    @Test
+    void aPullCompletesUnderThrottlingAndServerErrors() {
+        OperationRecord done = SANDBOX.underApiFaults(
+                () -> run("ci#pull-throttled", pull("pull-throttled", NEW, Duration.ofMinutes(2)), new AbortSignal(), progress));
+
+        assertThat(done.status()).as(progress.text()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(SANDBOX.channelVersion("pull-throttled")).isEqualTo(NEW);
+        assertThat(SANDBOX.servingVersion("pull-throttled", NEW, 2)).isTrue();
     }
 
     @Test

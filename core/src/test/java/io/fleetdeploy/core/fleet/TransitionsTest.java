@@ -250,6 +250,30 @@ class TransitionsTest {
     }
 
     @Test
+    void pullWaitsForTheGroupToReplaceAnInstanceTerminatedWhileItConverges() {
+        PullRollout pull = new PullRollout(null);
+        RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2,
+                Duration.ofMinutes(2), null, null, null, null, null);
+        PullRollout.State s = pull.next(PullRollout.State.start(r), seen(Map.of("i-1", "InService", "i-2", "InService"), Map.of(), "1.0", "1.0"),
+                T0).state();
+        // i-2 was terminated (desired capacity 2 kept): i-1, the only one InService, serves 2.0, but the group is short.
+        FleetObservation terminating = seen(Map.of("i-1", "InService", "i-2", "Terminating"), Map.of("i-1", "healthy"), "2.0", null);
+        FleetObservation launching = seen(Map.of("i-1", "InService", "i-3", "Pending"), Map.of("i-1", "healthy"), "2.0", null);
+        FleetObservation whole = seen(Map.of("i-1", "InService", "i-3", "InService"), Map.of("i-1", "healthy", "i-3", "healthy"), "2.0", null);
+        Transition<PullRollout.State> first = pull.next(s, terminating, T0.plusSeconds(1));
+        Transition<PullRollout.State> second = pull.next(first.state(), launching, T0.plusSeconds(2));
+        Transition<PullRollout.State> third = pull.next(second.state(), launching, T0.plusSeconds(3));
+        assertThat(List.of(first, second, third)).allSatisfy(t -> assertThat(t.state().phase()).isEqualTo(PullRollout.Phase.CONVERGE));
+        assertThat(third.waitingFor()).contains("1/1 healthy on 2.0", "the group is replacing or launching instances: i-3 (Pending, Healthy)");
+        assertThat(pull.next(third.state(), launching, T0.plus(Duration.ofMinutes(2))).failure())
+                .contains("only 1 of 1", "the group is replacing or launching instances: i-3 (Pending, Healthy)", "Stragglers: none");
+
+        Transition<PullRollout.State> replaced = pull.next(third.state(), whole, T0.plusSeconds(4));
+        assertThat(replaced.progress()).isEqualTo("converged 2/2 healthy on 2.0");
+        assertThat(pull.next(replaced.state(), whole, T0.plusSeconds(5)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
+    }
+
+    @Test
     void pullFailsFastOnAnInstanceOnTheVersionItsTargetGroupReportsUnhealthyButInitialWaitsForTheTimeout() {
         PullRollout pull = new PullRollout(null);
         RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2,

@@ -23,7 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -46,8 +48,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * JUnit 5 extension: one sandbox per test class for the fleet operations: small groups, each with
  * its own target group and a listener forwarding to it (a target group health-checks only while a
  * listener forwards to it, as in AWS), releases 1.0, 2.0 and 2.1-unhealthy published, every channel
- * on 1.0. After every test it runs the final-state check against what it saw before the test
- * (or at the last {@link #rememberNow()}): nothing the test's operations changed is left behind.
+ * on 1.0. After every test it clears the API and SSM faults a test injected, then runs the final-state
+ * check against what it saw before the test (or at the last {@link #rememberNow()}): nothing the
+ * test's operations changed is left behind.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -120,7 +123,26 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
 
     @Override
     public void afterEach(ExtensionContext context) {
+        // A test that failed half-way must not throttle the check, nor the next test.
+        sandbox.faults().clear();
+        sandbox.instances().forEach(m -> m.commandFault(false));
         assertNothingLeftBehind(before);
+    }
+
+    /** Runs {@code operation} while 30 % of the AWS API calls are throttled and 5 % answer a 5xx, then clears those faults. */
+    public <T> T underApiFaults(Supplier<T> operation) {
+        sandbox.faults().setThrottleRate(0.3);
+        sandbox.faults().setServerErrorRate(0.05);
+        try {
+            return operation.get();
+        } finally {
+            sandbox.faults().clear();
+        }
+    }
+
+    /** The deployer's keys, as a process (the CLI) finds them in its environment. */
+    public Map<String, String> credentialsEnvironment() {
+        return Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET_KEY);
     }
 
     /** What the final-state check compares with from now on: for a test whose first step is meant to change the fleet (a replace). */
@@ -265,18 +287,21 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
         return elbv2.describeListeners(b -> b.loadBalancerArn(lb)).listeners();
     }
 
-    /** What a test must find again when it ends, whatever happened: per group its Standby instances, suspended processes, capacity. */
-    /** @param deadRoutes "listener port -> target group" routes that had traffic and no healthy target already (an idle group's preview listener) */
+    /**
+     * What a test must find again when it ends, whatever happened: per group its Standby instances,
+     * suspended processes, capacity and targets not healthy.
+     *
+     * @param deadRoutes "listener port -> target group" routes that had traffic and no healthy target already (an idle group's preview listener) */
     private record Snapshot(Map<String, GroupState> groups, Set<String> deadRoutes) {
     }
 
-    private record GroupState(Set<String> standby, Set<String> suspendedProcesses, int min, int max, int desired) {
+    private record GroupState(Set<String> standby, Set<String> suspendedProcesses, int min, int max, int desired, Map<String, String> notHealthyTargets) {
     }
 
     private Snapshot snapshot() {
         Map<String, GroupState> states = new LinkedHashMap<>();
         for (GroupSpec g : groups) {
-            states.put(g.name(), state(group(g.name())));
+            states.put(g.name(), state(g.name()));
         }
         return new Snapshot(states, deadRoutes());
     }
@@ -296,22 +321,40 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
         return dead;
     }
 
-    private static GroupState state(AutoScalingGroup g) {
+    private GroupState state(String name) {
+        AutoScalingGroup g = group(name);
         return new GroupState(g.instances().stream().filter(i -> i.lifecycleStateAsString().contains("Standby")).map(i -> i.instanceId())
                 .collect(Collectors.toCollection(TreeSet::new)),
                 g.suspendedProcesses().stream().map(SuspendedProcess::processName).collect(Collectors.toCollection(TreeSet::new)),
-                g.minSize(), g.maxSize(), g.desiredCapacity());
+                g.minSize(), g.maxSize(), g.desiredCapacity(), notHealthyTargets(name));
+    }
+
+    /** Instance id -> state of every target registered in the group's target group that is not healthy (initial, unhealthy, draining). */
+    private Map<String, String> notHealthyTargets(String group) {
+        return elbv2.describeTargetHealth(b -> b.targetGroupArn(targetGroupArn(group))).targetHealthDescriptions().stream()
+                .filter(t -> !"healthy".equals(t.targetHealth().stateAsString()))
+                .collect(Collectors.toMap(t -> t.target().id(), t -> t.targetHealth().stateAsString(), (a, b) -> a, TreeMap::new));
     }
 
     /**
      * The final-state check: no instance in Standby that was not before, suspended processes and
-     * capacities as before, every listener's traffic only on target groups with a healthy target
-     * (but for routes that were already without one, like an idle group's own listener), no lease left.
+     * capacities as before, every target of a group healthy (a replacement or a target re-registered
+     * gets 30 s to pass its checks) but for those that were not before, every listener's traffic only
+     * on target groups with a healthy target (but for routes that were already without one, like an
+     * idle group's own listener), no lease left.
      */
     private void assertNothingLeftBehind(Snapshot before) {
         for (GroupSpec g : groups) {
             GroupState was = before.groups().get(g.name());
-            GroupState now = state(group(g.name()));
+            try {
+                Await.until("every target of " + g.name() + " is healthy", Duration.ofSeconds(30),
+                        () -> was.notHealthyTargets().keySet().containsAll(notHealthyTargets(g.name()).keySet()));
+            } catch (AssertionError timedOut) {
+                // The assertion below names the targets and their states.
+            }
+            GroupState now = state(g.name());
+            assertThat(now.notHealthyTargets().keySet()).as("targets of %s not healthy 30 s after the test: %s", g.name(), now.notHealthyTargets())
+                    .isSubsetOf(was.notHealthyTargets().keySet());
             assertThat(now.standby()).as("instances of %s in Standby", g.name()).isSubsetOf(was.standby());
             assertThat(now.suspendedProcesses()).as("suspended processes of %s", g.name()).isEqualTo(was.suspendedProcesses());
             assertThat(List.of(now.min(), now.max(), now.desired())).as("min, max, desired of %s", g.name())

@@ -51,7 +51,8 @@ public final class FleetEffects implements Effects {
      * @param commandTimeout bound of one SSM install
      */
     public FleetEffects(FleetPorts.Groups groups, FleetPorts.Traffic traffic, FleetPorts.Commands commands,
-                        FleetPorts.Releases releases, FleetPorts.Statuses statuses, Clock clock, Duration undoWait, Duration commandTimeout, ProgressListener progress) {
+                        FleetPorts.Releases releases, FleetPorts.Statuses statuses, Clock clock,
+                        Duration undoWait, Duration commandTimeout, ProgressListener progress) {
         this.groups = groups;
         this.traffic = traffic;
         this.commands = commands;

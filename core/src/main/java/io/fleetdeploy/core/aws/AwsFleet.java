@@ -76,11 +76,9 @@ public final class AwsFleet implements AutoCloseable {
         S3Leases leases = new S3Leases(s3, layout, clock, sleeper);
         OperationRunner runner = new OperationRunner(store, leases, clock, sleeper, progress, runnerSettings, apiCalls,
                 new TransientAwsErrors());
-        // The one effect that still waits in its thread (a drain's Standby, bounded) keeps the lease alive meanwhile.
-        Sleeper heartbeating = runner.heartbeatingSleeper();
         SsmCommands commands = new SsmCommands(ssm, new SsmCommands.AgentSettings(layout, options.agentS3Endpoint(), options.agentHome()));
-        FleetEffects effects = new FleetEffects(groups, traffic, commands, records, records, clock, heartbeating,
-                Duration.ofMinutes(5), Duration.ofMinutes(10), progress);
+        FleetEffects effects = new FleetEffects(groups, traffic, commands, records, records, clock, Duration.ofMinutes(5),
+                Duration.ofMinutes(10), progress);
         this.operations = new FleetOperations(groups, traffic, records, records, effects, runner, store, clock);
     }
 

@@ -4,7 +4,6 @@ import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.ProgressListener;
 import io.fleetdeploy.core.operation.Effects;
 import io.fleetdeploy.core.operation.Mutation;
-import io.fleetdeploy.core.operation.Sleeper;
 import io.fleetdeploy.core.operation.UndoWait;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,7 +41,6 @@ public final class FleetEffects implements Effects {
     private final FleetPorts.Releases releases;
     private final FleetPorts.Statuses statuses;
     private final Clock clock;
-    private final Sleeper sleeper;
     private final Duration undoWait;
     private final Duration commandTimeout;
     private final ProgressListener progress;
@@ -53,7 +51,7 @@ public final class FleetEffects implements Effects {
      * @param commandTimeout bound of one SSM install
      */
     public FleetEffects(FleetPorts.Groups groups, FleetPorts.Traffic traffic, FleetPorts.Commands commands,
-                        FleetPorts.Releases releases, FleetPorts.Statuses statuses, Clock clock, Sleeper sleeper,
+                        FleetPorts.Releases releases, FleetPorts.Statuses statuses, Clock clock,
                         Duration undoWait, Duration commandTimeout, ProgressListener progress) {
         this.groups = groups;
         this.traffic = traffic;
@@ -61,7 +59,6 @@ public final class FleetEffects implements Effects {
         this.releases = releases;
         this.statuses = statuses;
         this.clock = clock;
-        this.sleeper = sleeper;
         this.undoWait = undoWait;
         this.commandTimeout = commandTimeout;
         this.progress = progress;
@@ -78,8 +75,7 @@ public final class FleetEffects implements Effects {
                 groups.enterStandby(c.group(), ids);
             }
         } else if (change instanceof FleetChange.ExitStandby c) {
-            awaitGroup(c.group(), reachStandby(c), standbyReached(c));
-            exitStandbyWhereStandby(c);
+            exitStandbyOnceInStandby(c);
         } else if (change instanceof FleetChange.SuspendProcesses c) {
             groups.suspendProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.ResumeProcesses c) {
@@ -313,7 +309,7 @@ public final class FleetEffects implements Effects {
     }
 
     private static Predicate<GroupView> standbyReached(FleetChange.ExitStandby c) {
-        return view -> c.instanceIds().stream().noneMatch(id -> view.instance(id).map(i -> i.lifecycleState().equals("EnteringStandby")).orElse(false));
+        return view -> c.instanceIds().stream().noneMatch(id -> view.instance(id).map(GroupView.InstanceView::enteringStandby).orElse(false));
     }
 
     /** Moves those of the change's instances that are in Standby back to InService; returns them. */
@@ -331,20 +327,23 @@ public final class FleetEffects implements Effects {
         return view.isEmpty() || done.test(view.get());
     }
 
-    /** Waits in this thread (bounded by the undo wait) until the group satisfies {@code done}: only a forward exit from Standby does. */
-    private void awaitGroup(String group, String waitingFor, Predicate<GroupView> done) {
-        Instant giveUp = clock.instant().plus(undoWait);
-        while (!groupSatisfies(group, done)) {
-            if (!clock.instant().isBefore(giveUp)) {
-                throw waitedTooLong(waitingFor);
-            }
-            try {
-                sleeper.sleep(GROUP_POLL);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FleetDeployException("Interrupted while waiting until " + waitingFor + ".", "The instances stay as they are now.",
-                        "Resume the operation to go on.", e);
-            }
+    /**
+     * A forward exit from Standby. The operation makes it only once its look showed none of the instances still
+     * EnteringStandby (it waits for that tick by tick), so no thread waits here: one found EnteringStandby all the
+     * same (changed by someone else since that look) is refused, as Auto Scaling would refuse it.
+     */
+    private void exitStandbyOnceInStandby(FleetChange.ExitStandby c) {
+        GroupView view = existing(c.group());
+        List<String> entering = c.instanceIds().stream().filter(id -> view.instance(id).map(GroupView.InstanceView::enteringStandby)
+                .orElse(false)).toList();
+        if (!entering.isEmpty()) {
+            throw new FleetDeployException("Instances " + String.join(", ", entering) + " of group " + c.group()
+                    + " are still EnteringStandby, so they cannot leave Standby yet.", "No instance was moved out of Standby.",
+                    "Check them (aws autoscaling describe-auto-scaling-instances); once they are in Standby, resume the operation.");
+        }
+        List<String> ids = c.instanceIds().stream().filter(id -> view.instance(id).map(GroupView.InstanceView::inStandby).orElse(false)).toList();
+        if (!ids.isEmpty()) {
+            groups.exitStandby(c.group(), ids);
         }
     }
 
@@ -355,11 +354,12 @@ public final class FleetEffects implements Effects {
     }
 
     private List<String> only(String group, List<String> ids, Predicate<GroupView.InstanceView> wanted) {
-        Optional<GroupView> view = groups.describe(group);
-        if (view.isEmpty()) {
-            throw new FleetDeployException("Group " + group + " no longer exists.", "", "Check who deleted it.");
-        }
-        return ids.stream().filter(id -> view.get().instance(id).map(wanted::test).orElse(false)).toList();
+        GroupView view = existing(group);
+        return ids.stream().filter(id -> view.instance(id).map(wanted::test).orElse(false)).toList();
+    }
+
+    private GroupView existing(String group) {
+        return groups.describe(group).orElseThrow(() -> new FleetDeployException("Group " + group + " no longer exists.", "", "Check who deleted it."));
     }
 
     private void moveChannel(FleetChange.MoveChannel c) {

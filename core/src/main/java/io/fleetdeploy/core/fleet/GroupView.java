@@ -22,6 +22,11 @@ public record GroupView(String name, Capacity capacity, List<InstanceView> insta
         public boolean inStandby() {
             return "Standby".equals(lifecycleState);
         }
+
+        /** On its way into Standby (draining): Auto Scaling refuses to take it out of Standby until it got there. */
+        public boolean enteringStandby() {
+            return "EnteringStandby".equals(lifecycleState);
+        }
     }
 
     public record Capacity(int min, int max, int desired) {

@@ -144,7 +144,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             case WAIT_STANDBY -> waitStandby(s, seen, now);
             case INSTALL -> lostInStandby(s, seen, group, now).orElseGet(() -> install(s, now, null));
             case INSTALLING -> lostInStandby(s, seen, group, now).orElseGet(() -> installing(s, seen, now));
-            case EXIT_STANDBY -> lostInStandby(s, seen, group, now).orElseGet(() -> exitStandby(s, now));
+            case EXIT_STANDBY -> lostInStandby(s, seen, group, now).orElseGet(() -> exitStandby(s, seen, now));
             case HEALTH -> health(s, seen, now);
             case PAUSE -> now.isBefore(s.waitSince().plus(r.pauseBetweenBatches()))
                     ? Transition.waitFor(s, "pause between batches until " + s.waitSince().plus(r.pauseBetweenBatches()))
@@ -284,7 +284,7 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
             if (!failures.isEmpty()) {
                 return Transition.fail(s, FleetPorts.Commands.installFailed(r.version(), r.group(), failures, sentTo.size()).whatFailed());
             }
-            return exitStandby(s.withInstallTook(Duration.between(s.waitSince(), now)), now);
+            return exitStandby(s.withInstallTook(Duration.between(s.waitSince(), now)), seen, now);
         }
         Duration bound = r.commandTimeout().plus(COMMAND_MARGIN);
         if (!now.isBefore(s.waitSince().plus(bound))) {
@@ -337,8 +337,28 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         return wait.isNegative() || wait.isZero() ? null : wait.compareTo(MAX_POLL) > 0 ? MAX_POLL : wait;
     }
 
-    private Transition<State> exitStandby(State s, Instant now) {
-        return Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(s.request().group(), s.current()));
+    /**
+     * Moves the batch back to InService once this look shows none of it still EnteringStandby: Auto Scaling refuses
+     * to take such an instance out of Standby (and skipping it would leave it there for good). Until then it waits
+     * in EXIT_STANDBY, tick by tick, within the timeout; the effect itself only refuses, it never waits.
+     */
+    private Transition<State> exitStandby(State s, FleetObservation seen, Instant now) {
+        RolloutRequest r = s.request();
+        List<String> entering = s.current().stream()
+                .filter(id -> seen.instance(id).map(GroupView.InstanceView::enteringStandby).orElse(false)).toList();
+        if (entering.isEmpty()) {
+            return Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(r.group(), s.current()));
+        }
+        boolean began = s.phase() != Phase.EXIT_STANDBY;
+        State waiting = began ? s.with(Phase.EXIT_STANDBY, now) : s;
+        if (timedOut(waiting, now)) {
+            return Transition.fail(s, s.label() + ": instances " + String.join(", ", entering) + " of group " + r.group()
+                    + " did not reach Standby within " + r.timeout() + ", so they could not leave it: " + describeAll(seen, entering));
+        }
+        String reachStandby = s.label() + ": instances " + String.join(", ", entering) + " of group " + r.group()
+                + " reach Standby before leaving it";
+        return Transition.waitFor(waiting, began ? s.label() + ": " + String.join(", ", entering) + " still EnteringStandby" : null,
+                reachStandby);
     }
 
     private Transition<State> health(State s, FleetObservation seen, Instant now) {

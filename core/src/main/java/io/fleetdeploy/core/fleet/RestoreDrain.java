@@ -57,6 +57,20 @@ public final class RestoreDrain implements OperationDefinition<RestoreDrain.Stat
             return Transition.fail(s, "Group " + s.group() + " no longer exists.");
         }
         if (s.phase() == Phase.APPLY) {
+            // Auto Scaling refuses to take an instance still EnteringStandby out of Standby: wait (within the timeout),
+            // tick by tick, until none of those to put back is; the effect only refuses, it never waits.
+            List<String> entering = s.changes().stream().filter(FleetChange.ExitStandby.class::isInstance)
+                    .flatMap(exit -> ((FleetChange.ExitStandby) exit).instanceIds().stream())
+                    .filter(id -> seen.instance(id).map(GroupView.InstanceView::enteringStandby).orElse(false)).toList();
+            if (!entering.isEmpty()) {
+                State waiting = s.waitSince() == null ? new State(s.group(), s.drainId(), s.changes(), Phase.APPLY, now, s.timeout()) : s;
+                if (!now.isBefore(waiting.waitSince().plus(s.timeout()))) {
+                    return Transition.fail(s, "instances " + String.join(", ", entering) + " of group " + s.group()
+                            + " did not reach Standby within " + s.timeout() + ", so nothing of drain " + s.drainId() + " was put back");
+                }
+                return Transition.waitFor(waiting, "instances " + String.join(", ", entering) + " of group " + s.group()
+                        + " reach Standby before leaving it");
+            }
             return Transition.act(new State(s.group(), s.drainId(), s.changes(), Phase.WAIT, now, s.timeout()),
                     "restore what drain " + s.drainId() + " changed on group " + s.group(), new ArrayList<Mutation>(s.changes()));
         }

@@ -47,8 +47,6 @@ public final class OperationRunner {
     private final RunnerSettings settings;
     private final ApiCalls apiCalls;
     private final Predicate<Throwable> transientError;
-    /** The session whose lease {@link #heartbeat()} renews: long effects (an SSM install) call it while they wait. */
-    private volatile Session<?, ?> active;
 
     public OperationRunner(OperationStore store, S3Leases leases, Clock clock, Sleeper sleeper,
                            ProgressListener progress, RunnerSettings settings) {
@@ -106,25 +104,6 @@ public final class OperationRunner {
         store.save(record);
         progress.info("[" + record.id() + "] resumed by " + settings.holder() + " (" + record.status() + ").");
         return new Session<>(definition, catalog.effects(), record, lease, abort);
-    }
-
-    /**
-     * Renews the running session's lease when due. Effects that wait (a drain's Standby, bounded) sleep
-     * through {@link #heartbeatingSleeper()} so the lease does not expire under them.
-     */
-    public void heartbeat() {
-        Session<?, ?> session = active;
-        if (session != null) {
-            session.renewLeaseIfDue();
-        }
-    }
-
-    /** The runner's sleeper, renewing the running session's lease before every sleep. */
-    public Sleeper heartbeatingSleeper() {
-        return duration -> {
-            heartbeat();
-            sleeper.sleep(duration);
-        };
     }
 
     private static String newId(String kind, String group, Instant now) {
@@ -224,7 +203,6 @@ public final class OperationRunner {
             if (record.status().isFinal()) {
                 return null;
             }
-            active = this;
             if (abort.isRequested() && record.status() == OperationStatus.RUNNING) {
                 String why = "Aborted (" + (abort.reason() == null ? "abort requested" : abort.reason()) + ")";
                 record = record.withStatus(OperationStatus.ABORTING, why, clock.instant());

@@ -61,9 +61,11 @@ class FleetOperationsTest {
         ProgressListener progress = lines::add;
         OperationRunner runner = new OperationRunner(store, leases, clock, clock.sleeper(), progress,
                 new RunnerSettings(Duration.ofSeconds(5), LeaseOptions.defaults(), holder), ApiCalls.NONE, new TransientAwsErrors());
-        FleetEffects effects = new FleetEffects(fleet, fleet, fleet, fleet, fleet, clock, clock.sleeper(),
-                Duration.ofMinutes(1), Duration.ofMinutes(5), progress);
-        return new FleetOperations(fleet, fleet, fleet, fleet, effects, runner, store, clock);
+        return new FleetOperations(fleet, fleet, fleet, fleet, effects(progress), runner, store, clock);
+    }
+
+    private FleetEffects effects(ProgressListener progress) {
+        return new FleetEffects(fleet, fleet, fleet, fleet, fleet, clock, Duration.ofMinutes(1), Duration.ofMinutes(5), progress);
     }
 
     private static RolloutRequest push(int minHealthy, OnFailure onFailure) {
@@ -269,6 +271,28 @@ class FleetOperationsTest {
         assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
         assertThat(fleet.calls).contains("exitStandby [i-001, i-002]");
         assertThat(lines).anyMatch(l -> l.contains("back in service and healthy"));
+    }
+
+    @Test
+    void aBatchSlowToReachStandbyIsWaitedForByThePushAndTheEffectRefusesAnExitWhileOneIsStillEnteringStandby() {
+        fleet.describesWhileEnteringStandby = 3;
+        fleet.minServing = 4;
+        OperationRecord done = operations("ci#slow-standby").rollout(push(66, null), new AbortSignal());
+        assertThat(done.status()).as(String.join("\n", lines)).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(fleet.version.values()).containsOnly("2.0");
+        assertThat(fleet.lifecycle.values()).containsOnly("InService");
+        assertThat(fleet.capacity).isEqualTo(new GroupView.Capacity(6, 12, 6));
+
+        // Should someone put an instance on its way into Standby after the push's look, the effect refuses at once
+        // (as Auto Scaling would) instead of holding the ticking thread until it got there.
+        fleet.enterStandby("web", List.of("i-001"));
+        FleetEffects effects = effects(lines::add);
+        assertThatThrownBy(() -> effects.apply(new FleetChange.ExitStandby("web", List.of("i-001"))))
+                .isInstanceOf(FleetDeployException.class)
+                .hasMessageContaining("Instances i-001 of group web are still EnteringStandby, so they cannot leave Standby yet.")
+                .hasMessageContaining("No instance was moved out of Standby.");
+        assertThat(fleet.lifecycle).containsEntry("i-001", "EnteringStandby");
+        assertThat(fleet.calls).as("no ExitStandby sent").last().isEqualTo("enterStandby [i-001]");
     }
 
     @Test

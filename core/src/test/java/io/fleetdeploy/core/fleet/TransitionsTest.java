@@ -493,6 +493,59 @@ class TransitionsTest {
         assertThat(next.actions()).containsExactly(new FleetChange.ExitStandby("web", List.of("i-2")));
     }
 
+    @Test
+    void theBatchLeavesStandbyOnlyOnceNoneOfItIsStillEnteringStandbyWaitingTickByTickWithinTheTimeout() {
+        PushRollout.State s = installing(List.of("i-1", "i-2"));
+        Map<String, String> ended = Map.of("i-1", "Success", "i-2", "Success");
+        FleetObservation i2Entering = commands(seen(Map.of("i-1", "Standby", "i-2", "EnteringStandby", "i-3", "InService"),
+                Map.of("i-3", "healthy"), "1.0", null), ended);
+        Transition<PushRollout.State> waiting = push.next(s, i2Entering, T0.plusSeconds(20));
+        assertThat(waiting.actions()).as("no exit from Standby Auto Scaling would refuse").isEmpty();
+        assertThat(waiting.outcome()).isEqualTo(Transition.Outcome.CONTINUE);
+        assertThat(waiting.state().phase()).isEqualTo(PushRollout.Phase.EXIT_STANDBY);
+        assertThat(waiting.state().waitSince()).as("the timeout counts from here").isEqualTo(T0.plusSeconds(20));
+        assertThat(waiting.progress()).isEqualTo("batch 1/2: i-2 still EnteringStandby");
+        assertThat(waiting.waitingFor()).isEqualTo("batch 1/2: instances i-2 of group web reach Standby before leaving it");
+
+        FleetObservation stillEntering = seen(Map.of("i-1", "Standby", "i-2", "EnteringStandby", "i-3", "InService"),
+                Map.of("i-3", "healthy"), "1.0", null);
+        Transition<PushRollout.State> again = push.next(waiting.state(), stillEntering, T0.plusSeconds(25));
+        assertThat(again.actions()).isEmpty();
+        assertThat(again.state()).isEqualTo(waiting.state());
+        assertThat(again.progress()).as("no line per poll").isNull();
+        assertThat(again.waitingFor()).contains("i-2");
+
+        FleetObservation inStandby = seen(Map.of("i-1", "Standby", "i-2", "Standby", "i-3", "InService"), Map.of("i-3", "healthy"), "1.0", null);
+        Transition<PushRollout.State> exits = push.next(waiting.state(), inStandby, T0.plusSeconds(30));
+        assertThat(exits.actions()).containsExactly(new FleetChange.ExitStandby("web", List.of("i-1", "i-2")));
+        assertThat(exits.state().phase()).isEqualTo(PushRollout.Phase.HEALTH);
+
+        Transition<PushRollout.State> timedOut = push.next(waiting.state(), stillEntering, T0.plusSeconds(20).plus(Duration.ofMinutes(5)));
+        assertThat(timedOut.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(timedOut.actions()).isEmpty();
+        assertThat(timedOut.failure()).isEqualTo("batch 1/2: instances i-2 of group web did not reach Standby within PT5M,"
+                + " so they could not leave it: i-2: EnteringStandby, reports 1.0 installed");
+    }
+
+    @Test
+    void restoringADrainWaitsUntilNoInstanceToPutBackIsStillEnteringStandby() {
+        RestoreDrain restore = new RestoreDrain(null);
+        List<FleetChange> inverses = List.of(new FleetChange.ExitStandby("web", List.of("i-1")),
+                new FleetChange.ResumeProcesses("web", List.of("AZRebalance")));
+        RestoreDrain.State s = new RestoreDrain.State("web", "drain-1", inverses, RestoreDrain.Phase.APPLY, null, Duration.ofMinutes(5));
+        FleetObservation entering = seen(Map.of("i-1", "EnteringStandby", "i-2", "InService"), Map.of("i-2", "healthy"), "1.0", null);
+        Transition<RestoreDrain.State> waiting = restore.next(s, entering, T0);
+        assertThat(waiting.actions()).isEmpty();
+        assertThat(waiting.waitingFor()).isEqualTo("instances i-1 of group web reach Standby before leaving it");
+        assertThat(waiting.state().waitSince()).isEqualTo(T0);
+        assertThat(restore.next(waiting.state(), entering, T0.plus(Duration.ofMinutes(5))).failure())
+                .isEqualTo("instances i-1 of group web did not reach Standby within PT5M, so nothing of drain drain-1 was put back");
+        Transition<RestoreDrain.State> applies = restore.next(waiting.state(),
+                seen(Map.of("i-1", "Standby", "i-2", "InService"), Map.of("i-2", "healthy"), "1.0", null), T0.plusSeconds(5));
+        assertThat(applies.actions()).containsExactlyElementsOf(inverses);
+        assertThat(applies.state().phase()).isEqualTo(RestoreDrain.Phase.WAIT);
+    }
+
     /** A batch whose install command c-1 was sent at T0. */
     private PushRollout.State installing(List<String> batch) {
         PushRollout.State s = pushAt(PushRollout.Phase.INSTALLING, List.of(batch, List.of("i-3")), 0, 1);

@@ -163,20 +163,26 @@ class RolloutGroupSandboxTest {
     @Test
     void stopMidRolloutRunsTheUndoLogAndTheGroupIsBackAsBefore() throws Exception {
         PipelineHarness.Running running = jenkins().start(rollout("stopped"), Map.of());
-        Await.until("the second batch starts", Duration.ofMinutes(2), () -> running.build().log().text().contains("batch 2/2"));
+        // Throughout the first batch (Standby, install, the exit from Standby, the health gate) and the undo (the
+        // install of 1.0, the health gate after each Standby exit), every look at the timer's threads finds none
+        // sleeping or waiting inside the engine: the ticks only look and return.
+        List<String> blocked = new ArrayList<>();
+        AtomicInteger looksDuringTheFirstBatch = new AtomicInteger();
+        Await.until("the second batch starts", Duration.ofMinutes(2), () -> {
+            boolean exitedStandby = running.build().log().text().contains("exit Standby:");
+            collectTimerThreadsWaitingInTheEngine(blocked);
+            boolean secondBatch = running.build().log().text().contains("batch 2/2");
+            if (exitedStandby && !secondBatch) {
+                looksDuringTheFirstBatch.incrementAndGet();
+            }
+            return secondBatch;
+        });
 
         running.build().abort();
-        // Throughout the undo (the install of 1.0, the health gate after each Standby exit), every look at
-        // the timer's threads finds none sleeping or waiting inside the engine: the ticks only look and return.
-        List<String> blocked = new ArrayList<>();
         AtomicInteger looksDuringTheUndosInstall = new AtomicInteger();
         Await.until("the rollback of group stopped ends", Duration.ofMinutes(3), () -> {
             boolean undoInstallSent = running.build().log().text().contains("undo: install 1.0 on");
-            Thread.getAllStackTraces().forEach((thread, stack) -> {
-                if (thread.getName().equals("jenkins.util.Timer") && waitsInTheEngine(stack)) {
-                    blocked.add(thread.getState() + " " + Arrays.toString(stack));
-                }
-            });
+            collectTimerThreadsWaitingInTheEngine(blocked);
             boolean done = running.result().isDone();
             if (undoInstallSent && !done) {
                 looksDuringTheUndosInstall.incrementAndGet();
@@ -185,8 +191,9 @@ class RolloutGroupSandboxTest {
         });
         BuildResult build = running.result().get(3, TimeUnit.MINUTES);
 
+        assertThat(looksDuringTheFirstBatch.get()).as("the timer's threads were looked at after the first batch left Standby").isPositive();
         assertThat(looksDuringTheUndosInstall.get()).as("the timer's threads were looked at while the undo ran").isPositive();
-        assertThat(blocked).as("timer threads found waiting inside the engine during the undo").isEmpty();
+        assertThat(blocked).as("timer threads found waiting inside the engine during the rollout or its undo").isEmpty();
         assertThat(build.result()).as(build.log()).isEqualTo("ABORTED");
         assertThat(build.log()).contains("undo: install 1.0 on").contains("ABORTED: Aborted (aborted in Jenkins")
                 .contains("Everything this operation changed was put back.").doesNotContain(SECRET_KEY);
@@ -321,6 +328,15 @@ class RolloutGroupSandboxTest {
                 "already on 2.0", "rest SUCCEEDED");
         assertThat(servingVersion("canary", "2.0")).isTrue();
         assertNothingLeftBehind("canary");
+    }
+
+    /** Adds the state and stack of every jenkins.util.Timer thread now waiting inside the engine or step to {@code blocked}. */
+    private static void collectTimerThreadsWaitingInTheEngine(List<String> blocked) {
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().equals("jenkins.util.Timer") && waitsInTheEngine(stack)) {
+                blocked.add(thread.getState() + " " + Arrays.toString(stack));
+            }
+        });
     }
 
     /**

@@ -121,6 +121,9 @@ final class MigrateCommand implements Callable<Integer> {
             }
             // Printed here, not by the execution exception handler: the JVM halts as soon as the hook returns.
             err.println("fleet-deploy: " + FleetDeployCli.describe(e));
+            if (root.debug) {
+                e.printStackTrace(err);
+            }
             err.println("fleet-deploy: stopped by Ctrl-C. Running `fleet-deploy migrate` again is safe: Flyway skips the"
                     + " migrations applied and refuses to go on past one it recorded as failed.");
             err.flush();
@@ -142,8 +145,11 @@ final class MigrateCommand implements Callable<Integer> {
         err.flush();
         try {
             if (!finished.await(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                err.println("fleet-deploy: the migration did not end within " + STOP_WAIT.toSeconds() + " s of the stop; it may still"
-                        + " run on the database. Check its schema history (`fleet-deploy migrate --dry-run`) before running again.");
+                // Which one is not known here: a wait for an RDS snapshot is not cut short, and a statement
+                // the database did not cancel goes on after the JVM is gone.
+                err.println("fleet-deploy: the migrate command did not end within " + STOP_WAIT.toSeconds() + " s of Ctrl-C: an RDS"
+                        + " snapshot it waited for may still complete, or a migration statement the database did not cancel may still"
+                        + " run. See where the database is with `fleet-deploy migrate --dry-run` before running again.");
                 err.flush();
             }
         } catch (InterruptedException e) {

@@ -15,7 +15,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 /**
  * The {@code fleet-deploy} command. Global options are inherited by every subcommand, so they may
  * stand before or after the subcommand's name. Exit codes: 0 success, 1 a refused or failed
- * operation, 2 bad usage.
+ * operation, 2 bad usage, 130 stopped by Ctrl-C.
  */
 @Command(
         name = "fleet-deploy",
@@ -49,6 +49,8 @@ public final class FleetDeployCli {
 
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    /** Stopped by Ctrl-C: the shell's code for SIGINT (128 + 2), which the JVM exits with anyway once the shutdown hooks ran. */
+    public static final int EXIT_INTERRUPTED = 130;
 
     @Option(names = "--region", scope = ScopeType.INHERIT, paramLabel = "REGION",
             description = "AWS region; default: the SDK's region chain (AWS_REGION, profile, instance metadata).")
@@ -138,7 +140,7 @@ public final class FleetDeployCli {
         return null;
     }
 
-    private static String describe(Exception exception) {
+    static String describe(Exception exception) {
         if (exception instanceof FleetDeployException) {
             return exception.getMessage();
         }

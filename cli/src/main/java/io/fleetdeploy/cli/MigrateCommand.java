@@ -9,6 +9,7 @@ import io.fleetdeploy.core.s3.S3Layout;
 import io.fleetdeploy.core.schema.MigrateRequest;
 import io.fleetdeploy.core.schema.MigrateResult;
 import io.fleetdeploy.core.schema.MigrationSource;
+import io.fleetdeploy.core.schema.MigrationStop;
 import io.fleetdeploy.core.schema.ReleaseBundleSource;
 import io.fleetdeploy.core.schema.ReleaseStoreBundles;
 import io.fleetdeploy.core.schema.SchemaMigrator;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,13 +28,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code fleet-deploy migrate}: migrateSchema from the command line. */
+/**
+ * {@code fleet-deploy migrate}: migrateSchema from the command line. Ctrl-C stops the migration
+ * through {@link MigrationStop} (the statement running on the server is cancelled, no further
+ * migration starts); the shutdown hook waits, bounded, for the migrating thread to say where the
+ * database was left, since the JVM would otherwise exit while the server goes on with the statement.
+ */
 @Command(name = "migrate",
         description = {
             "Applies the pending Flyway migrations of a directory or of a published release to a database, after validating"
                     + " the applied ones and refusing contract migrations unless allowed.",
-            "Exit code 0: migrated (or nothing pending); 1: refused or failed (the message says what was left as it was)."})
+            "Exit code 0: migrated (or nothing pending); 1: refused or failed (the message says what was left as it was);"
+                    + " 130: stopped by Ctrl-C (the message says at which version the database was left)."})
 final class MigrateCommand implements Callable<Integer> {
+
+    /**
+     * How long Ctrl-C waits for the stopped migration to end: a cancelled statement ends within
+     * moments; a database that does not answer is not waited for.
+     */
+    static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
     @ParentCommand
     FleetDeployCli root;
@@ -93,7 +108,57 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws JsonProcessingException {
-        CliProgress progress = new CliProgress(spec.commandLine().getErr());
+        PrintWriter err = spec.commandLine().getErr();
+        MigrationStop stop = new MigrationStop();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> stopOnCtrlC(stop, finished, err), "fleet-deploy-migrate-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return migrate(stop, err);
+        } catch (RuntimeException e) {
+            if (!stop.requested()) {
+                throw e;
+            }
+            // Printed here, not by the execution exception handler: the JVM halts as soon as the hook returns.
+            err.println("fleet-deploy: " + FleetDeployCli.describe(e));
+            if (root.debug) {
+                e.printStackTrace(err);
+            }
+            err.println("fleet-deploy: stopped by Ctrl-C. Running `fleet-deploy migrate` again is safe: Flyway skips the"
+                    + " migrations applied and refuses to go on past one it recorded as failed.");
+            err.flush();
+            return FleetDeployCli.EXIT_INTERRUPTED;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and waits for `finished`.
+            }
+        }
+    }
+
+    private static void stopOnCtrlC(MigrationStop stop, CountDownLatch finished, PrintWriter err) {
+        stop.request();
+        err.println("fleet-deploy: Ctrl-C: stopping the migration (the statement running on the database is cancelled, no further"
+                + " migration starts); waiting up to " + STOP_WAIT.toSeconds() + " s for it to end.");
+        err.flush();
+        try {
+            if (!finished.await(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                // Which one is not known here: a wait for an RDS snapshot is not cut short, and a statement
+                // the database did not cancel goes on after the JVM is gone.
+                err.println("fleet-deploy: the migrate command did not end within " + STOP_WAIT.toSeconds() + " s of Ctrl-C: an RDS"
+                        + " snapshot it waited for may still complete, or a migration statement the database did not cancel may still"
+                        + " run. See where the database is with `fleet-deploy migrate --dry-run` before running again.");
+                err.flush();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Integer migrate(MigrationStop stop, PrintWriter err) throws JsonProcessingException {
+        CliProgress progress = new CliProgress(err);
         MigrationSource migrations = source.directory != null
                 ? MigrationSource.directory(source.directory) : MigrationSource.release(source.release);
         MigrateRequest request = new MigrateRequest(app, version, database.target(), migrations, dryRun, allowContract,
@@ -103,9 +168,14 @@ final class MigrateCommand implements Callable<Integer> {
              Releases releases = source.release == null ? null : Releases.connect(root.awsSettings(), layout(), progress);
              ReleaseStoreBundles bundles = releases == null ? null : new ReleaseStoreBundles(releases)) {
             ReleaseBundleSource bundleSource = bundles == null ? ReleaseBundleSource.NONE : bundles;
-            result = new SchemaMigrator(rds, bundleSource, Clock.systemUTC()).migrate(request, progress);
+            result = new SchemaMigrator(rds, bundleSource, Clock.systemUTC()).migrate(request, progress, stop);
         }
         print(result, spec.commandLine().getOut());
+        if (stop.requested()) {
+            err.println("fleet-deploy: Ctrl-C came after the migration had finished: it is complete (the result is on stdout).");
+            err.flush();
+            return FleetDeployCli.EXIT_INTERRUPTED;
+        }
         return 0;
     }
 

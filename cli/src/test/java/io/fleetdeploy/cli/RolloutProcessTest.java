@@ -5,12 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.core.testing.SandboxFleet;
 import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,20 +29,20 @@ class RolloutProcessTest {
 
     @Test
     void aRolloutKilledInBatchTwoIsFinishedByResumeInAnotherProcess() throws Exception {
-        CliProcess rollout = CliProcess.start(withFleet("rollout", "--group", "killed", "--version", "2.0", "--batch-size", "1",
-                "--min-healthy-percent", "66", "--timeout", "2m", "--holder", "ci#killed"));
+        CliProcess rollout = CliProcess.start(SANDBOX.credentialsEnvironment(), withFleet("rollout", "--group", "killed", "--version", "2.0",
+                "--batch-size", "1", "--min-healthy-percent", "66", "--timeout", "2m", "--holder", "ci#killed"));
         try {
             awaitBatchTwo(rollout);
         } finally {
-            rollout.process.destroyForcibly(); // SIGKILL: no shutdown hook, no undo, the lease stays
+            rollout.process().destroyForcibly(); // SIGKILL: no shutdown hook, no undo, the lease stays
         }
-        assertThat(rollout.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(rollout.process.exitValue()).isEqualTo(137);
+        assertThat(rollout.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(rollout.process().exitValue()).isEqualTo(137);
         String id = operationId(rollout.err());
 
-        CliProcess resume = CliProcess.start(withFleet("resume", id, "--holder", "ci#resumer"));
-        assertThat(resume.process.waitFor(4, TimeUnit.MINUTES)).as("resume ends (stderr: %s)", resume.err()).isTrue();
-        assertThat(resume.process.exitValue()).as(resume.err()).isZero();
+        CliProcess resume = CliProcess.start(SANDBOX.credentialsEnvironment(), withFleet("resume", id, "--holder", "ci#resumer"));
+        assertThat(resume.process().waitFor(4, TimeUnit.MINUTES)).as("resume ends (stderr: %s)", resume.err()).isTrue();
+        assertThat(resume.process().exitValue()).as(resume.err()).isZero();
         assertThat(resume.out()).contains(id + " SUCCEEDED").containsPattern("API calls: [1-9]\\d*");
         assertThat(resume.err()).contains("resumed by ci#resumer");
         assertThat(SANDBOX.servingVersion("killed", "2.0", 3)).isTrue();
@@ -56,18 +50,16 @@ class RolloutProcessTest {
 
     @Test
     void ctrlCAbortsWithExitCode130AndPutsEverythingBack() throws Exception {
-        CliProcess rollout = CliProcess.start(withFleet("rollout", "--group", "interrupted", "--version", "2.0", "--batch-size", "1",
-                "--min-healthy-percent", "66", "--timeout", "2m", "--holder", "me@laptop"));
+        CliProcess rollout = CliProcess.start(SANDBOX.credentialsEnvironment(), withFleet("rollout", "--group", "interrupted", "--version", "2.0",
+                "--batch-size", "1", "--min-healthy-percent", "66", "--timeout", "2m", "--holder", "me@laptop"));
         try {
             awaitBatchTwo(rollout);
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(rollout.process.pid())).inheritIO().start();
-            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(kill.exitValue()).isZero();
-            assertThat(rollout.process.waitFor(4, TimeUnit.MINUTES)).as("the CLI ends its undo (stderr: %s)", rollout.err()).isTrue();
+            rollout.interrupt();
+            assertThat(rollout.process().waitFor(4, TimeUnit.MINUTES)).as("the CLI ends its undo (stderr: %s)", rollout.err()).isTrue();
         } finally {
-            rollout.process.destroyForcibly();
+            rollout.process().destroyForcibly();
         }
-        assertThat(rollout.process.exitValue()).as(rollout.err()).isEqualTo(130);
+        assertThat(rollout.process().exitValue()).as(rollout.err()).isEqualTo(130);
         assertThat(rollout.out()).contains("ABORTED");
         assertThat(rollout.err()).contains("Ctrl-C: aborting").doesNotContain("did not finish in time");
         Await.until("group interrupted serves 1.0 again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("interrupted", "1.0", 3));
@@ -90,51 +82,5 @@ class RolloutProcessTest {
         Matcher m = OPERATION_ID.matcher(err);
         assertThat(m.find()).as("the operation id in: %s", err).isTrue();
         return m.group(1);
-    }
-
-    /** The CLI's main class in a JVM of its own, on this test's class path, credentials in its environment. */
-    private record CliProcess(Process process, ByteArrayOutputStream stdout, ByteArrayOutputStream stderr) {
-
-        static CliProcess start(String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), FleetDeployCli.class.getName()));
-            command.addAll(List.of(args));
-            ProcessBuilder builder = new ProcessBuilder(command);
-            builder.environment().putAll(SANDBOX.credentialsEnvironment());
-            Process process = builder.start();
-            CliProcess cli = new CliProcess(process, new ByteArrayOutputStream(), new ByteArrayOutputStream());
-            copy(process.getInputStream(), cli.stdout, "stdout");
-            copy(process.getErrorStream(), cli.stderr, "stderr");
-            return cli;
-        }
-
-        String out() {
-            synchronized (stdout) {
-                return stdout.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        String err() {
-            synchronized (stderr) {
-                return stderr.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        private static void copy(InputStream from, ByteArrayOutputStream to, String name) {
-            Thread copier = new Thread(() -> {
-                byte[] buffer = new byte[8192];
-                try (from) {
-                    for (int n = from.read(buffer); n >= 0; n = from.read(buffer)) {
-                        synchronized (to) {
-                            to.write(buffer, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, "cli-" + name);
-            copier.setDaemon(true);
-            copier.start();
-        }
     }
 }

@@ -74,10 +74,7 @@ class MigrateSchemaSnapshotSandboxTest {
 
     @Test
     void holdsNoThreadWhileTheSnapshotIsCreatedSurvivesARestartAndReturnsTheSnapshotId() throws Exception {
-        PipelineHarness jenkins = new PipelineHarness(dir).stepTimeout(Duration.ofMinutes(3))
-                .credentials(new TestAwsCredentials("deployer", ACCESS_KEY, SECRET_KEY),
-                        new TestUsernamePassword("shop-db-migrator", "fleet", MASTER_PASSWORD));
-        PipelineHarness.Running running = jenkins.start("node {\n"
+        PipelineHarness.Running running = jenkins().start("node {\n"
                 + "  writeFile file: 'db/migration/V1__orders.sql', text: 'create table orders (id int primary key);'\n"
                 + "  withFleet(credentialsId: 'deployer', region: '" + sandbox.region() + "', endpoint: '" + sandbox.awsEndpoint()
                 + "', app: 'shop') {\n"
@@ -117,10 +114,7 @@ class MigrateSchemaSnapshotSandboxTest {
 
     @Test
     void aStopWhileWaitingForTheSnapshotEndsTheStepAtOnceAndNoMigrationRuns() throws Exception {
-        PipelineHarness jenkins = new PipelineHarness(dir).stepTimeout(Duration.ofMinutes(3))
-                .credentials(new TestAwsCredentials("deployer", ACCESS_KEY, SECRET_KEY),
-                        new TestUsernamePassword("shop-db-migrator", "fleet", MASTER_PASSWORD));
-        PipelineHarness.Running running = jenkins.start("node {\n"
+        PipelineHarness.Running running = jenkins().start("node {\n"
                 + "  writeFile file: 'db/migration/V1__refunds.sql', text: 'create table refunds (id int primary key);'\n"
                 + "  migrateSchema migrations: 'db/migration', version: '1.0.1', app: 'shop', rdsInstanceId: 'shop-db',"
                 + " databaseCredentialsId: 'shop-db-migrator', snapshot: true, region: '" + sandbox.region() + "', endpoint: '"
@@ -149,6 +143,13 @@ class MigrateSchemaSnapshotSandboxTest {
             Await.until("shop-db is available again", Duration.ofMinutes(1), () -> "available".equals(
                     rds.describeDBInstances(b -> b.dbInstanceIdentifier("shop-db")).dbInstances().get(0).dbInstanceStatus()));
         }
+    }
+
+    /** A controller with the sandbox's AWS keys and the database's master user as credentials. */
+    private PipelineHarness jenkins() {
+        return new PipelineHarness(dir).stepTimeout(Duration.ofMinutes(3))
+                .credentials(new TestAwsCredentials("deployer", ACCESS_KEY, SECRET_KEY),
+                        new TestUsernamePassword("shop-db-migrator", "fleet", MASTER_PASSWORD));
     }
 
     private static Optional<String> migrateStatus(PipelineHarness.Running running) {

@@ -42,11 +42,8 @@ import picocli.CommandLine.Spec;
                     + " 130: stopped by Ctrl-C (the message says at which version the database was left)."})
 final class MigrateCommand implements Callable<Integer> {
 
-    /**
-     * How long Ctrl-C waits for the stopped migration to end: a cancelled statement ends within
-     * moments; a database that does not answer is not waited for.
-     */
-    static final Duration STOP_WAIT = Duration.ofSeconds(60);
+    /** How long Ctrl-C waits for the stopped migration to end. */
+    static final Duration STOP_WAIT = MigrationStop.REPORT_WITHIN;
 
     @ParentCommand
     FleetDeployCli root;

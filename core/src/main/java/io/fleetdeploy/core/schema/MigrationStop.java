@@ -2,6 +2,7 @@ package io.fleetdeploy.core.schema;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.time.Duration;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Set;
@@ -23,6 +24,13 @@ import org.postgresql.PGConnection;
  * back whole. Whatever the moment, a migration is applied whole or not at all on PostgreSQL.
  */
 public final class MigrationStop {
+
+    /**
+     * How long a caller waits, after {@link #request()}, for the stopped migration to end and say where
+     * the database was left: a cancelled statement ends within moments; a database that does not
+     * answer is not waited for.
+     */
+    public static final Duration REPORT_WITHIN = Duration.ofSeconds(60);
 
     private volatile boolean requested;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();

@@ -197,7 +197,7 @@ public final class MigrateSchemaStep extends DatabaseStep {
         private static final Logger LOGGER = Logger.getLogger(Execution.class.getName());
         private static final Duration SNAPSHOT_POLL = Duration.ofSeconds(2);
         /** How long a stopped migration may take to end before the step fails without knowing where the database was left. */
-        private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+        private static final Duration STOP_WAIT = MigrationStop.REPORT_WITHIN;
 
         private final Plan plan;
         private final FleetSettings settings;

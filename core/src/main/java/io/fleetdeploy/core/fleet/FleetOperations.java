@@ -9,6 +9,7 @@ import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
 import io.fleetdeploy.core.operation.OperationStore;
+import io.fleetdeploy.core.operation.PendingStart;
 import io.fleetdeploy.core.operation.UndoEntry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -87,6 +88,11 @@ public final class FleetOperations implements OperationCatalog {
     /** Takes a persisted operation back (its lease too) for a caller that ticks it itself: a Jenkins step after a restart. */
     public OperationRunner.Session<?, ?> startResume(String operationId, AbortSignal abort) {
         return runner.resume(operationId, this, abort);
+    }
+
+    /** Goes on waiting for the lease of an operation that waited for it when the controller restarted (same bound). */
+    public OperationRunner.Session<?, ?> continueStart(PendingStart pending, AbortSignal abort) {
+        return runner.continueStart(pending, this, abort);
     }
 
     public OperationRunner.Session<?, ?> startRollout(RolloutRequest request, AbortSignal abort) {

@@ -72,23 +72,55 @@ public final class OperationRunner {
         this.settings = settings;
     }
 
-    /** Takes the group's lease and persists the new operation; nothing in the fleet is changed yet. */
+    /**
+     * Starts an operation: takes the group's lease and persists it; nothing in the fleet is changed yet. While
+     * another operation holds a live lease on the group, the session waits for it tick by tick (up to the
+     * settings' waitForLease; with none it fails here, at once, naming the holder), and nothing of this
+     * operation is written before the lease is held.
+     */
     public <S, O> Session<S, O> start(OperationDefinition<S, O> definition, Effects effects, S initialState,
                                       OnFailure onFailure, AbortSignal abort) {
         String group = definition.group(initialState);
         Instant now = clock.instant();
         String id = newId(definition.kind(), group, now);
-        Lease lease = leases.acquire(group, settings.holder(), id, settings.lease(), progress);
         OperationRecord record = new OperationRecord(id, definition.kind(), store.layout().app(), group, settings.holder(),
                 OperationStatus.RUNNING, onFailure, now, now, null, null,
                 store.mapper().valueToTree(initialState), List.of(), List.of(), null);
-        store.save(record);
-        progress.info("[" + id + "] started by " + settings.holder() + ".");
-        return new Session<>(definition, effects, record, lease, abort);
+        Session<S, O> session = new Session<>(definition, effects, record, abort, new LeaseWait(now.plus(settings.lease().waitForLease()), false));
+        session.waitForLease();
+        return session;
+    }
+
+    /**
+     * Goes on waiting for the lease of an operation that was waiting for it when its process stopped (a Jenkins
+     * controller restart), within the bound it had. When the operation had started meanwhile (its record
+     * exists), it is resumed instead.
+     */
+    public Session<?, ?> continueStart(PendingStart pending, OperationCatalog catalog, AbortSignal abort) {
+        if (store.find(pending.operationId()).isPresent()) {
+            return resume(pending.operationId(), catalog, abort, pending.giveUpAt());
+        }
+        OperationDefinition<?, ?> definition = catalog.definition(pending.kind());
+        com.fasterxml.jackson.databind.JsonNode state;
+        try {
+            state = store.mapper().readTree(pending.initialState());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the saved initial state of " + pending.operationId() + " is not JSON", e);
+        }
+        Instant now = clock.instant();
+        OperationRecord record = new OperationRecord(pending.operationId(), pending.kind(), store.layout().app(), pending.group(),
+                settings.holder(), OperationStatus.RUNNING, pending.onFailure(), now, now, null, null, state, List.of(), List.of(), null);
+        Session<?, ?> session = new Session<>(definition, catalog.effects(), record, abort, new LeaseWait(pending.giveUpAt(), false));
+        session.waitForLease();
+        return session;
     }
 
     /** Continues a persisted operation (its process died): takes its lease back and goes on from its state. */
     public Session<?, ?> resume(String operationId, OperationCatalog catalog, AbortSignal abort) {
+        return resume(operationId, catalog, abort, clock.instant().plus(settings.lease().waitForLease()));
+    }
+
+    private Session<?, ?> resume(String operationId, OperationCatalog catalog, AbortSignal abort, Instant giveUpAt) {
         OperationRecord record = store.load(operationId);
         if ((record.status() == OperationStatus.FAILED || record.status() == OperationStatus.HALTED) && !record.undo().isEmpty()) {
             // An undo that failed part-way, or a failure halted in place: resuming puts everything back.
@@ -99,11 +131,19 @@ public final class OperationRunner {
                     "Nothing to resume; start a new operation if needed.");
         }
         OperationDefinition<?, ?> definition = catalog.definition(record.kind());
-        Lease lease = leases.acquire(record.group(), settings.holder(), record.id(), settings.lease(), progress);
-        record = record.withHolder(settings.holder());
-        store.save(record);
-        progress.info("[" + record.id() + "] resumed by " + settings.holder() + " (" + record.status() + ").");
-        return new Session<>(definition, catalog.effects(), record, lease, abort);
+        Session<?, ?> session = new Session<>(definition, catalog.effects(), record, abort, new LeaseWait(giveUpAt, true));
+        session.waitForLease();
+        return session;
+    }
+
+    /**
+     * A session that does not hold its group's lease yet: until when it may wait, whether it resumes a persisted
+     * operation (else it starts a new one), and the holder it last said it waits for.
+     */
+    private record LeaseWait(Instant giveUpAt, boolean resuming, Lease toldAbout) {
+        LeaseWait(Instant giveUpAt, boolean resuming) {
+            this(giveUpAt, resuming, null);
+        }
     }
 
     private static String newId(String kind, String group, Instant now) {
@@ -131,15 +171,19 @@ public final class OperationRunner {
         private int transientFailures;
         /** When the record was last written. */
         private Instant savedAt;
+        /** Set while the session waits for its group's lease; nothing of the operation is written meanwhile. */
+        private LeaseWait leaseWait;
+        /** What it waits for while it waits for the lease (the record's own waitingFor is the operation's). */
+        private String leaseWaitingFor;
 
-        Session(OperationDefinition<S, O> definition, Effects effects, OperationRecord record, Lease lease, AbortSignal abort) {
+        Session(OperationDefinition<S, O> definition, Effects effects, OperationRecord record, AbortSignal abort, LeaseWait leaseWait) {
             this.definition = definition;
             this.effects = effects;
             this.record = record;
-            this.lease = lease;
             this.abort = abort;
+            this.leaseWait = leaseWait;
             this.leaseRenewedAt = clock.instant();
-            this.savedAt = clock.instant(); // start and resume have just written it
+            this.savedAt = clock.instant();
             this.callsBefore = record.apiCalls();
             this.counterAtStart = apiCalls.snapshot();
         }
@@ -154,6 +198,85 @@ public final class OperationRunner {
 
         public S state() {
             return store.mapper().convertValue(record.state(), definition.stateType());
+        }
+
+        /** What the operation waits for now: the group's lease, or what its state waits for; null when nothing. */
+        public String waitingFor() {
+            return leaseWaitingFor != null ? leaseWaitingFor : record.waitingFor();
+        }
+
+        /** Whether the operation still waits for its group's lease (nothing of it written yet). */
+        public boolean waitingForLease() {
+            return leaseWait != null;
+        }
+
+        /** While a new operation waits for its lease: what a Jenkins step keeps to go on waiting after a restart. */
+        public java.util.Optional<PendingStart> pendingStart() {
+            if (leaseWait == null) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new PendingStart(record.id(), record.kind(), record.group(), record.state().toString(),
+                    record.onFailure(), leaseWait.giveUpAt()));
+        }
+
+        /**
+         * One try at the group's lease. Held: the operation is persisted (started, or taken back) and zero is
+         * returned. Held by another live operation: says so (once per holder), keeps what it waits for in the
+         * record (in memory only) and returns when to try again; past the bound, or stopped, it fails naming the
+         * holder, having written nothing.
+         */
+        Duration waitForLease() {
+            String group = record.group();
+            Lease blocking = leaseWait.toldAbout();
+            if (abort.isRequested()) {
+                throw new FleetDeployException("Operation " + record.id() + " was stopped (" + abort.reason() + ") while it waited for the lease on group "
+                        + group + (blocking == null ? "" : " held by " + blocking.holder() + " (operation " + blocking.operationId() + ")") + ".",
+                        leaseWait.resuming() ? "Operation " + record.id() + " was left as it was persisted." : "Nothing was changed: the operation never started.",
+                        leaseWait.resuming() ? "Run `fleet-deploy resume " + record.id() + "` to go on with it." : "Run it again when the group is free.");
+            }
+            LeaseAttempt attempt;
+            try {
+                attempt = leases.tryAcquire(group, settings.holder(), record.id(), settings.lease(), progress);
+            } catch (RuntimeException e) {
+                if (interrupted(e)) {
+                    throw new OperationInterruptedException(record.id(), e);
+                }
+                throw e;
+            }
+            Instant now = clock.instant();
+            if (attempt.held()) {
+                lease = attempt.lease();
+                leaseRenewedAt = now;
+                boolean resuming = leaseWait.resuming();
+                leaseWait = null;
+                leaseWaitingFor = null;
+                if (resuming) {
+                    record = record.withHolder(settings.holder());
+                }
+                save();
+                progress.info("[" + record.id() + "] " + (resuming ? "resumed" : "started") + " by " + settings.holder()
+                        + (resuming ? " (" + record.status() + ")." : "."));
+                return Duration.ZERO;
+            }
+            Lease held = attempt.heldBy();
+            if (!now.isBefore(leaseWait.giveUpAt())) {
+                throw S3Leases.busy(held);
+            }
+            if (blocking == null || !blocking.operationId().equals(held.operationId())) {
+                progress.info(S3Leases.waitingLine(held, settings.lease().waitForLease()));
+            }
+            leaseWait = new LeaseWait(leaseWait.giveUpAt(), leaseWait.resuming(), held);
+            leaseWaitingFor = "the lease on group " + group + " held by " + held.holder() + " (operation "
+                    + held.operationId() + ", valid until " + held.expires() + "); giving up at " + leaseWait.giveUpAt();
+            // Look again after the poll interval, or sooner when the holder's lease expires or the wait's bound ends.
+            Duration next = settings.pollInterval();
+            for (Instant sooner : new Instant[] {held.expires(), leaseWait.giveUpAt()}) {
+                Duration until = Duration.between(now, sooner);
+                if (!until.isNegative() && until.compareTo(next) < 0) {
+                    next = until;
+                }
+            }
+            return next.isZero() ? Duration.ofMillis(100) : next;
         }
 
         /** Ticks and sleeps until the operation ends; returns its final record. */
@@ -177,7 +300,7 @@ public final class OperationRunner {
                 try {
                     // An abort requested while running: the next tick starts the undo at once. The undo's own
                     // waits (an install putting the previous version back) are paced like any other.
-                    boolean undoDue = abort.isRequested() && record.status() == OperationStatus.RUNNING;
+                    boolean undoDue = abort.isRequested() && (record.status() == OperationStatus.RUNNING || leaseWait != null);
                     if (!wait.isZero() && !undoDue) {
                         sleeper.sleep(wait);
                     }
@@ -200,6 +323,9 @@ public final class OperationRunner {
          */
 
         public Duration tick() {
+            if (leaseWait != null) {
+                return waitForLease();
+            }
             if (record.status().isFinal()) {
                 return null;
             }

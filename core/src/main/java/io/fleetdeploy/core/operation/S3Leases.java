@@ -40,61 +40,100 @@ public final class S3Leases {
         this.sleeper = sleeper;
     }
 
+    /** Races lost in a row (someone else wrote the lease between our read and our write) before one try gives up. */
+    private static final int RACES_PER_TRY = 5;
+    /** How often {@link #acquire} looks again while it waits. */
+    private static final Duration RETRY_EVERY = Duration.ofSeconds(2);
+
     /**
-     * Takes the group's lease for {@code operationId}. A lease held by the same operation (its
-     * process died and it is being resumed) is taken over; an expired one too; a live one of
-     * another operation only with {@code force}, else this waits up to {@code waitForLease} and
-     * then fails naming the holder.
+     * Takes the group's lease for {@code operationId}, blocking: tries, and while a live lease of another
+     * operation is in the way waits up to {@code waitForLease} (looking again every two seconds), then fails
+     * naming the holder. For a caller that may hold its thread (a tool, a test); the runner waits tick by tick
+     * with {@link #tryAcquire} instead.
      */
     public Lease acquire(String group, String holder, String operationId, LeaseOptions options, ProgressListener progress) {
         Instant giveUpAt = clock.instant().plus(options.waitForLease());
-        boolean toldWaiting = false;
+        Lease toldAbout = null;
         while (true) {
-            Optional<Lease> current = read(group);
+            LeaseAttempt attempt = tryAcquire(group, holder, operationId, options, progress);
+            if (attempt.held()) {
+                return attempt.lease();
+            }
+            Lease held = attempt.heldBy();
             Instant now = clock.instant();
+            if (!now.isBefore(giveUpAt)) {
+                throw busy(held);
+            }
+            if (toldAbout == null || !toldAbout.operationId().equals(held.operationId())) {
+                progress.info(waitingLine(held, options.waitForLease()));
+                toldAbout = held;
+            }
+            Duration untilGiveUp = Duration.between(now, giveUpAt);
+            try {
+                sleeper.sleep(RETRY_EVERY.compareTo(untilGiveUp) < 0 ? RETRY_EVERY : untilGiveUp);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FleetDeployException("Interrupted while waiting for the lease on group " + group + " held by "
+                        + held.holder() + " (operation " + held.operationId() + ").", "Nothing was changed.", "Run the operation again.", e);
+            }
+        }
+    }
+
+    /**
+     * One try at the group's lease for {@code operationId}, without waiting: a free lease is created; one held
+     * by the same operation (its process died and it is being resumed) is taken over; an expired one too; a live
+     * one of another operation only with {@code force}. Otherwise the answer names who holds it and until when.
+     * A write lost to a concurrent writer is looked at again, a few times, never slept on.
+     */
+    public LeaseAttempt tryAcquire(String group, String holder, String operationId, LeaseOptions options, ProgressListener progress) {
+        Lease last = null;
+        for (int race = 0; race < RACES_PER_TRY; race++) {
+            Optional<Lease> current = read(group);
             if (current.isEmpty()) {
                 Optional<Lease> created = write(group, holder, operationId, options.ttl(), null);
                 if (created.isPresent()) {
-                    return created.get();
+                    return new LeaseAttempt(created.get(), null);
                 }
                 continue; // someone else created it in between: look again
             }
             Lease held = current.get();
+            last = held;
             boolean ours = operationId.equals(held.operationId());
-            boolean expired = !held.expires().isAfter(now);
-            if (ours || expired || options.force()) {
-                if (!ours) {
-                    progress.warn("Taking over the " + (expired ? "expired" : "live") + " lease on group " + group
-                            + " held by " + held.holder() + " for operation " + held.operationId() + ".");
-                }
-                Optional<Lease> taken = write(group, holder, operationId, options.ttl(), held.etag());
-                if (taken.isPresent()) {
-                    return taken.get();
-                }
-                continue;
+            boolean expired = !held.expires().isAfter(clock.instant());
+            if (!ours && !expired && !options.force()) {
+                return new LeaseAttempt(null, held);
             }
-            if (!now.isBefore(giveUpAt)) {
-                throw new FleetDeployException(
-                        "Group " + group + " is being changed by " + held.holder() + " (operation " + held.operationId()
-                                + ", lease valid until " + held.expires() + ").",
-                        "Nothing was changed.",
-                        "Wait for that operation to finish, give waitForLease to wait for it, or use force if its holder is gone.");
+            if (!ours) {
+                progress.warn("Taking over the " + (expired ? "expired" : "live") + " lease on group " + group
+                        + " held by " + held.holder() + " for operation " + held.operationId() + ".");
             }
-            if (!toldWaiting) {
-                progress.info("Waiting up to " + options.waitForLease() + " for the lease on group " + group
-                        + " held by " + held.holder() + " (operation " + held.operationId() + ").");
-                toldWaiting = true;
-            }
-            Duration untilRetry = Duration.ofSeconds(2);
-            Duration untilGiveUp = Duration.between(now, giveUpAt);
-            try {
-                sleeper.sleep(untilRetry.compareTo(untilGiveUp) < 0 ? untilRetry : untilGiveUp);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FleetDeployException("Interrupted while waiting for the lease on group " + group + ".",
-                        "Nothing was changed.", "Run the operation again.", e);
+            Optional<Lease> taken = write(group, holder, operationId, options.ttl(), held.etag());
+            if (taken.isPresent()) {
+                return new LeaseAttempt(taken.get(), null);
             }
         }
+        // Every write lost a race: whoever won holds it now (the next try decides again).
+        Lease winner = read(group).orElse(last);
+        if (winner == null) {
+            throw new FleetDeployException("The lease on group " + group + " was created and deleted by others " + RACES_PER_TRY
+                    + " times while operation " + operationId + " tried to take it.", "Nothing was changed.", "Run the operation again.");
+        }
+        return new LeaseAttempt(null, winner);
+    }
+
+    /** The error of an operation that may not take the group's lease: names the holder; nothing was changed. */
+    public static FleetDeployException busy(Lease held) {
+        return new FleetDeployException(
+                "Group " + held.group() + " is being changed by " + held.holder() + " (operation " + held.operationId()
+                        + ", lease valid until " + held.expires() + ").",
+                "Nothing was changed.",
+                "Wait for that operation to finish, give waitForLease to wait for it, or use force if its holder is gone.");
+    }
+
+    /** The one line said when a wait for the lease begins, and again when another operation holds it. */
+    public static String waitingLine(Lease held, Duration waitForLease) {
+        return "Waiting up to " + waitForLease + " for the lease on group " + held.group() + " held by " + held.holder()
+                + " (operation " + held.operationId() + ").";
     }
 
     /** Extends the lease; fails when it is no longer ours (taken over with force, or expired and taken). */

@@ -119,4 +119,213 @@ class S3LeasesTest {
         assertThatThrownBy(() -> leases.acquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofSeconds(30), false),
                 ProgressListener.NONE)).hasMessageContaining("being changed by ci#1");
     }
+
+    @Test
+    void oneTryAtALiveLeaseNamesItsHolderAndUntilWhenWithoutWaiting() {
+        S3Leases leases = leases();
+        Lease first = leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        S3Leases noSleep = new S3Leases(S3.client(), S3Layout.of(S3.bucket(), "", "shop"), clock, d -> {
+            throw new AssertionError("one try never sleeps");
+        });
+
+        LeaseAttempt attempt = noSleep.tryAcquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofMinutes(5), false),
+                ProgressListener.NONE);
+
+        assertThat(attempt.held()).isFalse();
+        assertThat(attempt.heldBy().holder()).isEqualTo("ci#1");
+        assertThat(attempt.heldBy().operationId()).isEqualTo("op-1");
+        assertThat(attempt.heldBy().expires()).isEqualTo(first.expires());
+        assertThat(leases.read("web")).get().extracting(Lease::etag).isEqualTo(first.etag());
+    }
+
+    // The runner's tick-wise wait: nothing of the waiting operation is written until it holds the lease.
+
+    @Test
+    void aStartWaitsForTheLeaseTickByTickAndStartsOnceTheHolderReleasesIt() {
+        S3Leases leases = leases();
+        Lease first = leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        List<String> lines = new ArrayList<>();
+        OperationRunner runner = runner("ci#2", new LeaseOptions(null, Duration.ofMinutes(5), false), lines);
+
+        OperationRunner.Session<?, ?> second = runner.start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+
+        assertThat(second.waitingForLease()).isTrue();
+        assertThat(second.waitingFor()).contains("the lease on group web held by ci#1 (operation op-1");
+        assertThat(store().find(second.id())).as("nothing written before the lease is held").isEmpty();
+        for (int i = 0; i < 3; i++) {
+            Duration wait = second.tick();
+            assertThat(wait).as("looks again after the poll interval").isEqualTo(Duration.ofSeconds(5));
+            clock.advance(wait);
+        }
+        assertThat(lines).as("said once, not per look").filteredOn(l -> l.startsWith("Waiting")).singleElement().asString()
+                .contains("Waiting up to PT5M for the lease on group web held by ci#1 (operation op-1).");
+        assertThat(store().find(second.id())).isEmpty();
+
+        leases.release(first);
+        assertThat(second.tick()).isEqualTo(Duration.ZERO);
+
+        assertThat(second.waitingForLease()).isFalse();
+        assertThat(leases.read("web")).get().extracting(Lease::holder).isEqualTo("ci#2");
+        assertThat(store().load(second.id()).status()).isEqualTo(OperationStatus.RUNNING);
+        assertThat(lines).anyMatch(l -> l.equals("[" + second.id() + "] started by ci#2."));
+        assertThat(second.runToEnd().status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(leases.read("web")).as("released at the end").isEmpty();
+    }
+
+    @Test
+    void aWaitPastItsBoundFailsNamingTheHolderAndWritesNothing() {
+        S3Leases leases = leases();
+        leases.acquire("web", "ci#1", "op-1", new LeaseOptions(Duration.ofHours(1), null, false), ProgressListener.NONE);
+        OperationRunner.Session<?, ?> second = runner("ci#2", new LeaseOptions(null, Duration.ofSeconds(12), false), new ArrayList<>())
+                .start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+
+        assertThat(second.tick()).isEqualTo(Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(second.tick()).as("no later than the bound").isEqualTo(Duration.ofSeconds(2));
+        clock.advance(Duration.ofSeconds(2));
+        assertThatThrownBy(second::tick).isInstanceOf(FleetDeployException.class)
+                .hasMessageContaining("Group web is being changed by ci#1 (operation op-1").hasMessageContaining("Nothing was changed");
+
+        assertThat(store().list()).as("no operation record").isEmpty();
+        assertThat(leases.read("web")).get().extracting(Lease::holder).isEqualTo("ci#1");
+    }
+
+    @Test
+    void withoutWaitForLeaseAStartFailsAtOnceNamingTheHolder() {
+        leases().acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        OperationRunner runner = runner("ci#2", LeaseOptions.defaults(), new ArrayList<>());
+
+        assertThatThrownBy(() -> runner.start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal()))
+                .hasMessageContaining("being changed by ci#1 (operation op-1").hasMessageContaining("Nothing was changed");
+        assertThat(store().list()).isEmpty();
+    }
+
+    @Test
+    void aWaitStoppedByAnAbortEndsHavingWrittenNothing() {
+        S3Leases leases = leases();
+        leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        AbortSignal abort = new AbortSignal();
+        OperationRunner.Session<?, ?> second = runner("ci#2", new LeaseOptions(null, Duration.ofMinutes(5), false), new ArrayList<>())
+                .start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, abort);
+        second.tick();
+
+        abort.request("aborted in Jenkins");
+
+        assertThatThrownBy(second::tick).hasMessageContaining("stopped (aborted in Jenkins) while it waited for the lease on group web held by ci#1")
+                .hasMessageContaining("Nothing was changed");
+        assertThat(store().list()).isEmpty();
+        assertThat(leases.read("web")).get().extracting(Lease::holder).isEqualTo("ci#1");
+    }
+
+    @Test
+    void anExpiredLeaseIsTakenOverByAWaitingStartAtItsExpiry() {
+        S3Leases leases = leases();
+        Lease first = leases.acquire("web", "ci#1", "op-1", new LeaseOptions(Duration.ofSeconds(7), null, false), ProgressListener.NONE);
+        List<String> lines = new ArrayList<>();
+        OperationRunner.Session<?, ?> second = runner("ci#2", new LeaseOptions(null, Duration.ofMinutes(5), false), lines)
+                .start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+
+        clock.advance(second.tick());
+        assertThat(second.tick()).as("looks again when the holder's lease expires").isEqualTo(Duration.between(clock.instant(), first.expires()));
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(second.tick()).isEqualTo(Duration.ZERO);
+        assertThat(lines).anyMatch(l -> l.contains("Taking over the expired lease on group web held by ci#1"));
+        assertThat(leases.read("web")).get().extracting(Lease::holder).isEqualTo("ci#2");
+    }
+
+    @Test
+    void aLiveLeaseIsTakenByAStartOnlyWithForce() {
+        leases().acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        List<String> lines = new ArrayList<>();
+
+        OperationRunner.Session<?, ?> forced = runner("operator", new LeaseOptions(null, null, true), lines)
+                .start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+
+        assertThat(forced.waitingForLease()).isFalse();
+        assertThat(lines).anyMatch(l -> l.contains("Taking over the live lease on group web held by ci#1 for operation op-1"));
+        assertThat(leases().read("web")).get().extracting(Lease::holder).isEqualTo("operator");
+    }
+
+    @Test
+    void aWaitSavedAndTakenUpByAnotherProcessKeepsItsBound() throws Exception {
+        leases().acquire("web", "ci#1", "op-1", new LeaseOptions(Duration.ofHours(1), null, false), ProgressListener.NONE);
+        OperationRunner.Session<?, ?> waiting = runner("ci#2", new LeaseOptions(null, Duration.ofMinutes(1), false), new ArrayList<>())
+                .start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+        PendingStart saved = roundTrip(waiting.pendingStart().orElseThrow());
+        clock.advance(Duration.ofSeconds(50));
+
+        OperationRunner.Session<?, ?> taken = runner("ci#2", new LeaseOptions(null, Duration.ofMinutes(1), false), new ArrayList<>())
+                .continueStart(saved, new NoopCatalog(), new AbortSignal());
+
+        assertThat(taken.id()).isEqualTo(waiting.id());
+        assertThat(taken.waitingForLease()).isTrue();
+        assertThat(taken.tick()).as("the bound of the first wait, not a new minute").isEqualTo(Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(10));
+        assertThatThrownBy(taken::tick).hasMessageContaining("being changed by ci#1");
+        assertThat(store().list()).isEmpty();
+    }
+
+    private OperationStore store() {
+        return new OperationStore(S3.client(), S3Layout.of(S3.bucket(), "", "shop"), io.fleetdeploy.core.Json.mapper());
+    }
+
+    private OperationRunner runner(String holder, LeaseOptions lease, List<String> lines) {
+        ProgressListener progress = lines::add;
+        return new OperationRunner(store(), leases(), clock, clock.sleeper(), progress,
+                new RunnerSettings(Duration.ofSeconds(5), lease, holder));
+    }
+
+    private static PendingStart roundTrip(PendingStart pending) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(pending);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            return (PendingStart) in.readObject();
+        }
+    }
+
+    /** An operation that succeeds on its first observation: what matters here is only its lease. */
+    static final class Noop implements OperationDefinition<Noop.State, String> {
+        record State(String group) {
+        }
+
+        @Override
+        public String kind() {
+            return "noop";
+        }
+
+        @Override
+        public Class<State> stateType() {
+            return State.class;
+        }
+
+        @Override
+        public String group(State state) {
+            return state.group();
+        }
+
+        @Override
+        public String observe(State state) {
+            return "nothing to see";
+        }
+
+        @Override
+        public Transition<State> next(State state, String observation, java.time.Instant now) {
+            return Transition.done(state, "done");
+        }
+    }
+
+    static final class NoopCatalog implements OperationCatalog {
+        @Override
+        public OperationDefinition<?, ?> definition(String kind) {
+            return new Noop();
+        }
+
+        @Override
+        public Effects effects() {
+            return m -> { };
+        }
+    }
 }

@@ -16,12 +16,12 @@ import io.fleetdeploy.sandbox.SandboxConfig;
 import io.jenkins.plugins.fleetdeploy.harness.BuildResult;
 import io.jenkins.plugins.fleetdeploy.harness.PipelineHarness;
 import io.jenkins.plugins.fleetdeploy.harness.TestAwsCredentials;
+import io.jenkins.plugins.fleetdeploy.harness.TimerThreads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -170,7 +170,7 @@ class RolloutGroupSandboxTest {
         AtomicInteger looksDuringTheFirstBatch = new AtomicInteger();
         Await.until("the second batch starts", Duration.ofMinutes(2), () -> {
             boolean exitedStandby = running.build().log().text().contains("exit Standby:");
-            collectTimerThreadsWaitingInTheEngine(blocked);
+            TimerThreads.collectWaitingInTheEngine(blocked);
             boolean secondBatch = running.build().log().text().contains("batch 2/2");
             if (exitedStandby && !secondBatch) {
                 looksDuringTheFirstBatch.incrementAndGet();
@@ -182,7 +182,7 @@ class RolloutGroupSandboxTest {
         AtomicInteger looksDuringTheUndosInstall = new AtomicInteger();
         Await.until("the rollback of group stopped ends", Duration.ofMinutes(3), () -> {
             boolean undoInstallSent = running.build().log().text().contains("undo: install 1.0 on");
-            collectTimerThreadsWaitingInTheEngine(blocked);
+            TimerThreads.collectWaitingInTheEngine(blocked);
             boolean done = running.result().isDone();
             if (undoInstallSent && !done) {
                 looksDuringTheUndosInstall.incrementAndGet();
@@ -328,42 +328,6 @@ class RolloutGroupSandboxTest {
                 "already on 2.0", "rest SUCCEEDED");
         assertThat(servingVersion("canary", "2.0")).isTrue();
         assertNothingLeftBehind("canary");
-    }
-
-    /** Adds the state and stack of every jenkins.util.Timer thread now waiting inside the engine or step to {@code blocked}. */
-    private static void collectTimerThreadsWaitingInTheEngine(List<String> blocked) {
-        Thread.getAllStackTraces().forEach((thread, stack) -> {
-            if (thread.getName().equals("jenkins.util.Timer") && waitsInTheEngine(stack)) {
-                blocked.add(thread.getState() + " " + Arrays.toString(stack));
-            }
-        });
-    }
-
-    /**
-     * Whether a thread's stack shows it waiting inside fleet-deploy's engine or step: in a Sleeper (the
-     * engine's only way to wait), or in Thread.sleep, Object.wait or LockSupport.park called by our code.
-     * The AWS SDK's own frames (an HTTP call under way) do not count: that is a call, not a wait.
-     */
-    private static boolean waitsInTheEngine(StackTraceElement[] stack) {
-        for (int i = 0; i < stack.length; i++) {
-            StackTraceElement frame = stack[i];
-            boolean ours = frame.getClassName().startsWith("io.fleetdeploy.") || frame.getClassName().startsWith("io.jenkins.plugins.fleetdeploy.");
-            if (!ours) {
-                continue;
-            }
-            if (frame.getClassName().contains("Sleeper") || frame.getMethodName().equals("awaitRequested")) {
-                return true;
-            }
-            if (i > 0) {
-                StackTraceElement callee = stack[i - 1];
-                String called = callee.getClassName() + "." + callee.getMethodName();
-                if (called.equals("java.lang.Thread.sleep") || called.equals("java.lang.Object.wait")
-                        || called.startsWith("java.util.concurrent.locks.LockSupport.park")) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private void assertNothingLeftBehind(String name) {

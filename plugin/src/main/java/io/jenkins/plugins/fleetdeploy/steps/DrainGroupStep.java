@@ -62,7 +62,7 @@ public final class DrainGroupStep extends FleetOperationStep {
         private final Duration poll;
 
         Execution(StepContext context, DrainGroupStep step) throws Exception {
-            super(context, "drainGroup", step.group, null, FleetSteps.effective(context, step));
+            super(context, "drainGroup", step.group, null, FleetSteps.effective(context, step), step);
             this.step = step;
             this.poll = step.pollInterval();
         }

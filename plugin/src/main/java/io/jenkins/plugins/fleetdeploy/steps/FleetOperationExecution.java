@@ -12,6 +12,7 @@ import io.fleetdeploy.core.operation.OperationInterruptedException;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.OperationRunner;
 import io.fleetdeploy.core.operation.OperationStatus;
+import io.fleetdeploy.core.operation.PendingStart;
 import io.fleetdeploy.core.operation.Sleeper;
 import io.jenkins.plugins.fleetdeploy.FleetConnection;
 import io.jenkins.plugins.fleetdeploy.FleetOperationRecord;
@@ -53,19 +54,26 @@ abstract class FleetOperationExecution extends StepExecution {
     private final String release;
     private final FleetSettings settings;
     private final long startedMillis;
+    private final Duration waitForLease;
+    private final boolean force;
     private volatile String operationId;
+    /** Set while the operation waits for its group's lease (nothing of it written yet); kept across a restart. */
+    private volatile PendingStart pendingStart;
     private volatile String stopReason;
 
     private transient volatile Live live;
     private transient volatile ScheduledFuture<?> task;
 
-    FleetOperationExecution(StepContext context, String stepName, String target, String release, FleetSettings settings) {
+    FleetOperationExecution(StepContext context, String stepName, String target, String release, FleetSettings settings,
+                            FleetOperationStep step) {
         super(context);
         this.stepName = stepName;
         this.target = target;
         this.release = release;
         this.settings = settings;
         this.startedMillis = System.currentTimeMillis();
+        this.waitForLease = step.waitForLease();
+        this.force = step.isForce();
     }
 
     /** Checks the step's arguments without AWS; called in start(), before anything is contacted. */
@@ -91,6 +99,10 @@ abstract class FleetOperationExecution extends StepExecution {
 
     @Override
     public final void onResume() {
+        if (operationId == null && pendingStart != null) {
+            schedule(Duration.ZERO, this::reopenWaiting);
+            return;
+        }
         if (operationId == null) {
             getContext().onFailure(new AbortException("Jenkins restarted before " + stepName + " on " + target
                     + " had started its operation; nothing in the fleet was changed by it. Run the build again."));
@@ -109,7 +121,7 @@ abstract class FleetOperationExecution extends StepExecution {
             tickSoon();
             return;
         }
-        if (operationId == null) {
+        if (operationId == null && pendingStart == null) {
             ScheduledFuture<?> opening = task;
             if (opening == null || opening.cancel(false)) {
                 // The operation was never started: nothing in the fleet to put back.
@@ -119,12 +131,20 @@ abstract class FleetOperationExecution extends StepExecution {
             // else open() is running: it sees stopReason as soon as the operation exists and aborts it.
             return;
         }
-        // Taken back after a restart but not reconnected yet: reopen() sees stopReason and aborts.
+        // Taken back after a restart but not reconnected yet: reopen() (or reopenWaiting()) sees stopReason and aborts.
     }
 
     @Override
     public final String getStatus() {
         Live current = live;
+        if (current != null && current.session != null && current.session.waitingForLease()) {
+            return stepName + " on " + target + ": waiting for " + current.session.waitingFor();
+        }
+        PendingStart pending = pendingStart;
+        if (operationId == null && pending != null) {
+            return stepName + " on " + target + ": waiting for the lease on group " + pending.group() + " (until "
+                    + pending.giveUpAt() + "), reconnecting after a restart";
+        }
         if (operationId == null) {
             return "starting " + stepName + " on " + target;
         }
@@ -132,7 +152,7 @@ abstract class FleetOperationExecution extends StepExecution {
             return "taking back operation " + operationId + " after a restart";
         }
         OperationRecord record = current.session.record();
-        String waiting = record.waitingFor() != null ? ", waiting for " + record.waitingFor() : "";
+        String waiting = current.session.waitingFor() != null ? ", waiting for " + current.session.waitingFor() : "";
         return stepName + " " + operationId + ": " + record.status().name().toLowerCase() + waiting;
     }
 
@@ -146,7 +166,11 @@ abstract class FleetOperationExecution extends StepExecution {
             Live opened = connect();
             OperationRunner.Session<?, ?> session = begin(opened.fleet.operations(), opened.abort);
             live = opened.with(session);
-            operationId = session.id();
+            if (session.waitingForLease()) {
+                pendingStart = session.pendingStart().orElseThrow();
+            } else {
+                operationId = session.id();
+            }
             abortIfStopped(opened);
             getContext().saveState();
             tick();
@@ -176,6 +200,21 @@ abstract class FleetOperationExecution extends StepExecution {
         }
     }
 
+    /** After a restart while the operation waited for its lease: waits on, within the bound it had. */
+    private void reopenWaiting() {
+        try {
+            Live opened = connect();
+            abortIfStopped(opened); // the next tick ends the wait, having changed nothing
+            live = opened.with(opened.fleet.operations().continueStart(pendingStart, opened.abort));
+            abortIfStopped(opened);
+            log("still waiting for the lease on group " + pendingStart.group() + " after a controller restart (until "
+                    + pendingStart.giveUpAt() + ")");
+            tick();
+        } catch (Exception e) {
+            fail(e);
+        }
+    }
+
     private void abortIfStopped(Live opened) {
         String reason = stopReason;
         if (reason != null) {
@@ -190,6 +229,12 @@ abstract class FleetOperationExecution extends StepExecution {
         }
         try {
             Duration wait = current.session.tick();
+            if (pendingStart != null && !current.session.waitingForLease()) {
+                // The lease is held and the operation persisted: from now on a restart resumes it by its id.
+                operationId = current.session.id();
+                pendingStart = null;
+                getContext().saveState();
+            }
             if (wait == null) {
                 finish(current, current.session.record());
             } else {
@@ -199,7 +244,9 @@ abstract class FleetOperationExecution extends StepExecution {
             // Only Timer.shutdown() interrupts the timer's threads: the controller is stopping. The
             // operation keeps its persisted state and onResume() goes on after the restart. Not a
             // failure, so no rollback; and nothing is scheduled, so two controllers never tick it.
-            log("interrupted: Jenkins is stopping; operation " + operationId + " goes on from its saved state after the restart");
+            log(operationId == null
+                    ? "interrupted: Jenkins is stopping; the wait for the lease on " + target + " goes on after the restart"
+                    : "interrupted: Jenkins is stopping; operation " + operationId + " goes on from its saved state after the restart");
         } catch (Exception e) {
             fail(e);
         }
@@ -229,8 +276,13 @@ abstract class FleetOperationExecution extends StepExecution {
 
     private void fail(Exception e) {
         close();
+        boolean stoppedWhileWaiting = stopReason != null && operationId == null;
+        if (stoppedWhileWaiting) {
+            // It never started and changed nothing; Jenkins shows the abort, the log says what it was waiting for.
+            log(e.getMessage());
+        }
         try {
-            record("FAILED", e.getMessage());
+            record(stoppedWhileWaiting ? "ABORTED" : "FAILED", e.getMessage());
         } catch (IOException x) {
             e.addSuppressed(x);
         }
@@ -257,7 +309,8 @@ abstract class FleetOperationExecution extends StepExecution {
             AbortSignal abort = new AbortSignal();
             String holder = env.get("BUILD_URL") != null ? env.get("BUILD_URL") : run.getExternalizableId();
             AwsFleet fleet = new AwsFleet(connection.aws(), connection.s3(), connection.layout(),
-                    new AwsFleet.Options(holder, pollInterval(), LeaseOptions.defaults(), connection.agentS3Endpoint(), null),
+                    new AwsFleet.Options(holder, pollInterval(), new LeaseOptions(null, waitForLease, force),
+                            connection.agentS3Endpoint(), null),
                     Clock.systemUTC(), Sleeper.interruptibleBy(abort), new ListenerProgress(listener));
             return new Live(connection, fleet, abort, null);
         } catch (RuntimeException e) {

@@ -11,6 +11,8 @@ public abstract class FleetOperationStep extends FleetStep {
     private Integer timeoutMinutes;
     private String onFailure;
     private Integer pollSeconds;
+    private Integer waitForLeaseMinutes;
+    private boolean force;
 
     Duration timeout() {
         return timeoutMinutes == null ? null : Duration.ofMinutes(timeoutMinutes);
@@ -18,6 +20,11 @@ public abstract class FleetOperationStep extends FleetStep {
 
     Duration pollInterval() {
         return Duration.ofSeconds(pollSeconds == null ? 5 : pollSeconds);
+    }
+
+    /** How long to wait for another operation's live lease on the group; zero (the default): fail at once naming it. */
+    Duration waitForLease() {
+        return waitForLeaseMinutes == null ? Duration.ZERO : Duration.ofMinutes(waitForLeaseMinutes);
     }
 
     OnFailure failureMode() {
@@ -34,6 +41,10 @@ public abstract class FleetOperationStep extends FleetStep {
         }
         if (pollSeconds != null && (pollSeconds < 1 || pollSeconds > 300)) {
             throw FleetDeployException.invalidInput("pollSeconds " + pollSeconds + " is outside 1..300.", "Give 1 to 300 seconds.");
+        }
+        if (waitForLeaseMinutes != null && waitForLeaseMinutes < 0) {
+            throw FleetDeployException.invalidInput("waitForLeaseMinutes " + waitForLeaseMinutes + " is negative.",
+                    "Give 0 (fail at once when another operation holds the group) or more minutes to wait for it.");
         }
         failureMode();
     }
@@ -63,5 +74,23 @@ public abstract class FleetOperationStep extends FleetStep {
     @DataBoundSetter
     public void setPollSeconds(Integer pollSeconds) {
         this.pollSeconds = pollSeconds;
+    }
+
+    public Integer getWaitForLeaseMinutes() {
+        return waitForLeaseMinutes;
+    }
+
+    @DataBoundSetter
+    public void setWaitForLeaseMinutes(Integer waitForLeaseMinutes) {
+        this.waitForLeaseMinutes = waitForLeaseMinutes;
+    }
+
+    public boolean isForce() {
+        return force;
+    }
+
+    @DataBoundSetter
+    public void setForce(boolean force) {
+        this.force = force;
     }
 }

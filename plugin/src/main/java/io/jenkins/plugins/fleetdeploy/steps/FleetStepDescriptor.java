@@ -78,6 +78,19 @@ public abstract class FleetStepDescriptor extends StepDescriptor {
         }
     }
 
+    /** For the long steps' form (drainGroup, rolloutGroup, switchTraffic); harmless on the others. */
+    public FormValidation doCheckWaitForLeaseMinutes(@QueryParameter String value) {
+        if (value == null || value.isBlank()) {
+            return FormValidation.ok();
+        }
+        try {
+            return Integer.parseInt(value.strip()) >= 0 ? FormValidation.ok()
+                    : FormValidation.error("Give 0 (fail at once when another operation holds the group) or more minutes.");
+        } catch (NumberFormatException e) {
+            return FormValidation.error("A whole number of minutes: 0 fails at once when another operation holds the group.");
+        }
+    }
+
     /** Offline check of a name that ends up in S3 keys and shell commands (version, group, channel, app). */
     static FormValidation checkName(String field, String value) {
         if (value == null || value.isBlank() || value.contains("${")) {

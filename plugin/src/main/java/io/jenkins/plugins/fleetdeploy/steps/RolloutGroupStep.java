@@ -75,7 +75,7 @@ public final class RolloutGroupStep extends FleetOperationStep {
         private final Duration poll;
 
         Execution(StepContext context, RolloutGroupStep step) throws Exception {
-            super(context, "rolloutGroup", step.group, step.version, FleetSteps.effective(context, step));
+            super(context, "rolloutGroup", step.group, step.version, FleetSteps.effective(context, step), step);
             this.step = step;
             this.poll = step.pollInterval();
         }

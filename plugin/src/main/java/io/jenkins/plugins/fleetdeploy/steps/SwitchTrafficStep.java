@@ -53,7 +53,7 @@ public final class SwitchTrafficStep extends FleetOperationStep {
         private final Duration poll;
 
         Execution(StepContext context, SwitchTrafficStep step) throws Exception {
-            super(context, "switchTraffic", step.targetGroup, null, FleetSteps.effective(context, step));
+            super(context, "switchTraffic", step.targetGroup, null, FleetSteps.effective(context, step), step);
             this.step = step;
             this.poll = step.pollInterval();
         }

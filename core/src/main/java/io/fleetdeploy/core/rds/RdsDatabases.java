@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -146,16 +147,49 @@ public final class RdsDatabases implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks for the snapshot unless RDS already has a snapshot of {@code instanceId} under that identifier: the
+     * request repeated by a step that saved the identifier and then stopped (a controller restart) without
+     * knowing whether its first request reached RDS. A snapshot of that name of another instance is refused.
+     *
+     * @return true when this call asked for it, false when it already existed
+     */
+    public boolean startSnapshotIfMissing(String instanceId, String snapshotId) {
+        requireInstanceIdentifier(instanceId);
+        Optional<DBSnapshot> existing = findSnapshot(snapshotId);
+        if (existing.isEmpty()) {
+            try {
+                startSnapshot(instanceId, snapshotId);
+                return true;
+            } catch (FleetDeployException e) {
+                if (!(e.getCause() instanceof DbSnapshotAlreadyExistsException)) {
+                    throw e;
+                }
+                existing = findSnapshot(snapshotId); // asked for in between (the first request, arriving late)
+            }
+        }
+        String of = existing.map(DBSnapshot::dbInstanceIdentifier).orElse(null);
+        if (!instanceId.equals(of)) {
+            throw new FleetDeployException("An RDS snapshot named '" + snapshotId + "' exists, but of DB instance '" + of
+                    + "', not of '" + instanceId + "'.", "Nothing was changed: no migration ran.",
+                    "Run again (the name carries the time), or delete that snapshot if it is not needed.");
+        }
+        return false;
+    }
+
     /** The snapshot's status as RDS reports it: "creating", "available", "failed", ... */
     public String snapshotStatus(String snapshotId) {
+        return findSnapshot(snapshotId).map(DBSnapshot::status)
+                .orElseThrow(() -> new FleetDeployException("RDS has no snapshot " + snapshotId + ".", "No migration ran.",
+                        "Check whether someone deleted it, then run again."));
+    }
+
+    /** The snapshot of that identifier, or empty when RDS has none. */
+    public Optional<DBSnapshot> findSnapshot(String snapshotId) {
         try {
-            return client().describeDBSnapshots(r -> r.dbSnapshotIdentifier(snapshotId)).dbSnapshots().stream()
-                    .findFirst().map(DBSnapshot::status)
-                    .orElseThrow(() -> new FleetDeployException("RDS has no snapshot " + snapshotId + ".",
-                            "No migration ran.", "Check whether someone deleted it, then run again."));
+            return client().describeDBSnapshots(r -> r.dbSnapshotIdentifier(snapshotId)).dbSnapshots().stream().findFirst();
         } catch (DbSnapshotNotFoundException e) {
-            throw new FleetDeployException("RDS has no snapshot " + snapshotId + ".", "No migration ran.",
-                    "Check whether someone deleted it, then run again.", e);
+            return Optional.empty();
         } catch (SdkException e) {
             throw awsFailure("DescribeDBSnapshots '" + snapshotId + "' failed", e);
         }

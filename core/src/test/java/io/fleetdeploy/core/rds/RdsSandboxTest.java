@@ -205,4 +205,26 @@ class RdsSandboxTest {
             assertThat(client.describeDBSnapshots(r -> r.dbInstanceIdentifier("nope-db")).dbSnapshots()).isEmpty();
         }
     }
+
+    @Test
+    void aSnapshotAskedForAgainUnderItsNameIsTakenOnceAndOneOfAnotherInstanceIsRefused() {
+        String name = "fleet-shop-asked-twice";
+        try (RdsDatabases rds = RdsDatabases.of(aws)) {
+            assertThat(rds.findSnapshot(name)).isEmpty();
+
+            assertThat(rds.startSnapshotIfMissing("shop-db", name)).as("missing: asked for").isTrue();
+            assertThat(rds.startSnapshotIfMissing("shop-db", name)).as("there already: not asked for again").isFalse();
+            assertThatThrownBy(() -> rds.startSnapshotIfMissing("billing-db", name))
+                    .hasMessageContaining("An RDS snapshot named '" + name + "' exists, but of DB instance 'shop-db', not of 'billing-db'")
+                    .hasMessageContaining("no migration ran");
+
+            assertThat(rds.findSnapshot(name)).get().extracting(s -> s.dbInstanceIdentifier()).isEqualTo("shop-db");
+        }
+        try (RdsClient client = AwsClients.configure(RdsClient.builder(), aws).build()) {
+            assertThat(client.describeDBSnapshots(r -> r.dbSnapshotIdentifier(name)).dbSnapshots()).hasSize(1);
+            // The other tests need the instance available (not backing up) again.
+            io.fleetdeploy.core.testing.Await.until("shop-db is available again", Duration.ofMinutes(1), () -> "available".equals(
+                    client.describeDBInstances(b -> b.dbInstanceIdentifier("shop-db")).dbInstances().get(0).dbInstanceStatus()));
+        }
+    }
 }

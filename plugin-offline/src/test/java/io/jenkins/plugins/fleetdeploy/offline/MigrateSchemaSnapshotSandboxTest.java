@@ -8,12 +8,15 @@ import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.sandbox.Sandbox;
 import io.fleetdeploy.sandbox.SandboxConfig;
 import io.fleetdeploy.sandbox.runtime.DatabaseServer;
+import hudson.FilePath;
+import io.jenkins.plugins.fleetdeploy.FleetSettings;
 import io.jenkins.plugins.fleetdeploy.harness.BuildResult;
 import io.jenkins.plugins.fleetdeploy.harness.PipelineHarness;
 import io.jenkins.plugins.fleetdeploy.harness.ProgramDat;
 import io.jenkins.plugins.fleetdeploy.harness.TestAwsCredentials;
 import io.jenkins.plugins.fleetdeploy.harness.TestUsernamePassword;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -59,8 +62,9 @@ class MigrateSchemaSnapshotSandboxTest {
     void start() {
         sandbox = Sandbox.start(SandboxConfig.parse("""
                 {"users": [{"name": "deployer", "accessKeyId": "%s", "secretAccessKey": "%s"}],
-                 "databases": [{"identifier": "shop-db", "dbName": "shop", "masterUsername": "fleet", "masterPassword": "%s"}]}
-                """.formatted(ACCESS_KEY, SECRET_KEY, MASTER_PASSWORD), "MigrateSchemaSnapshotSandboxTest"));
+                 "databases": [{"identifier": "shop-db", "dbName": "shop", "masterUsername": "fleet", "masterPassword": "%s"},
+                               {"identifier": "billing-db", "dbName": "billing", "masterUsername": "fleet", "masterPassword": "%s"}]}
+                """.formatted(ACCESS_KEY, SECRET_KEY, MASTER_PASSWORD, MASTER_PASSWORD), "MigrateSchemaSnapshotSandboxTest"));
         aws = new AwsSettings(Region.of(sandbox.region()), sandbox.awsEndpoint(),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
     }
@@ -143,6 +147,51 @@ class MigrateSchemaSnapshotSandboxTest {
             Await.until("shop-db is available again", Duration.ofMinutes(1), () -> "available".equals(
                     rds.describeDBInstances(b -> b.dbInstanceIdentifier("shop-db")).dbInstances().get(0).dbInstanceStatus()));
         }
+    }
+
+    @Test
+    void aRestartBetweenSavingTheSnapshotNameAndAskingForItAsksForItOnResumeThenMigrates() throws Exception {
+        Path workspace = dir.resolve("restart-between");
+        Files.createDirectories(workspace.resolve("db/migration"));
+        Files.writeString(workspace.resolve("db/migration/V1__invoices.sql"), "create table invoices (id int primary key);");
+        FleetSettings fleet = FleetSettings.builder().app("shop").region(sandbox.region()).endpoint(sandbox.awsEndpoint().toString())
+                .credentialsId("deployer").build();
+        PipelineHarness.StepUnderTest step = jenkins().prepare("migrateSchema", Map.of("migrations", "db/migration", "version", "1.0.2",
+                "rdsInstanceId", "billing-db", "databaseCredentialsId", "shop-db-migrator", "snapshot", true),
+                fleet, new FilePath(workspace.toFile()));
+        // Its own database (billing-db): the other tests' migrations stay in shop-db's schema history.
+        // The execution as program.dat holds it when Jenkins stopped right after it saved the snapshot's name and
+        // before CreateDBSnapshot reached RDS: the name and the deadline set, no snapshot of that name in RDS.
+        String name = "fleet-shop-1-0-2-restart-between";
+        setField(step.execution(), "snapshotId", name);
+        setField(step.execution(), "snapshotDeadlineMillis", System.currentTimeMillis() + Duration.ofMinutes(2).toMillis());
+        StepExecution afterRestart = ProgramDat.load(ProgramDat.save(step.execution()));
+
+        afterRestart.onResume();
+        Object outcome = step.outcome(Duration.ofMinutes(3));
+
+        String log = step.build().log().text();
+        assertThat(log).contains("RDS has no snapshot " + name + ": Jenkins restarted before it was asked for. Taking it now")
+                .contains("RDS snapshot " + name + " is available").doesNotContain(MASTER_PASSWORD).doesNotContain(SECRET_KEY);
+        assertThat(outcome).as(log).isInstanceOf(Map.class);
+        assertThat(((Map<?, ?>) outcome).get("snapshotId")).isEqualTo(name);
+        try (RdsClient rds = AwsClients.configure(RdsClient.builder(), aws).build()) {
+            DBSnapshot snapshot = rds.describeDBSnapshots(b -> b.dbSnapshotIdentifier(name)).dbSnapshots().get(0);
+            assertThat(snapshot.status()).isEqualTo("available");
+            assertThat(snapshot.dbInstanceIdentifier()).isEqualTo("billing-db");
+        }
+        DatabaseServer server = sandbox.databases().get("billing-db");
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), "fleet", MASTER_PASSWORD);
+             ResultSet rows = connection.createStatement().executeQuery("select count(*) from invoices")) {
+            assertThat(rows.next()).as("the migration ran after the snapshot").isTrue();
+        }
+    }
+
+    /** Sets a field of the step's execution as the saved program.dat would hold it. */
+    private static void setField(Object execution, String field, Object value) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = execution.getClass().getDeclaredField(field);
+        f.setAccessible(true);
+        f.set(execution, value);
     }
 
     /** A controller with the sandbox's AWS keys and the database's master user as credentials. */

@@ -247,7 +247,7 @@ public final class MigrateSchemaStep extends DatabaseStep {
                 inBackground(() -> migrate(true));
             } else if (snapshotId != null) {
                 log("taken back after a controller restart: still waiting for RDS snapshot " + snapshotId);
-                schedule(Duration.ZERO, this::pollSnapshot);
+                schedule(Duration.ZERO, this::requestSnapshotIfMissing);
             } else {
                 log("Jenkins restarted before the RDS snapshot was asked for: starting again (no migration ran)");
                 inBackground(this::startSnapshot);
@@ -356,6 +356,26 @@ public final class MigrateSchemaStep extends DatabaseStep {
                 return;
             }
             schedule(SNAPSHOT_POLL, this::pollSnapshot);
+        }
+
+        /**
+         * After a restart: the snapshot's identifier is saved before it is asked for, so the restart may have come
+         * between the two. A snapshot RDS does not have is asked for now, under the same identifier; one it has
+         * (the first request got through) is polled as it is.
+         */
+        private void requestSnapshotIfMissing() {
+            onTimer(() -> {
+                boolean asked = withMigrator((migrator, request) -> {
+                    String instance = request.database().rdsInstanceId();
+                    if (migrator.rds().findSnapshot(snapshotId).isPresent()) {
+                        return false;
+                    }
+                    log("RDS has no snapshot " + snapshotId + ": Jenkins restarted before it was asked for. Taking it now, under"
+                            + " the same name, of " + instance + " before migrating");
+                    return migrator.rds().startSnapshotIfMissing(instance, snapshotId);
+                });
+                schedule(asked ? SNAPSHOT_POLL : Duration.ZERO, this::pollSnapshot);
+            });
         }
 
         private void pollSnapshot() {

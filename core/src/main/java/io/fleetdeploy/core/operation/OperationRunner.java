@@ -221,8 +221,8 @@ public final class OperationRunner {
 
         /**
          * One try at the group's lease. Held: the operation is persisted (started, or taken back) and zero is
-         * returned. Held by another live operation: says so (once per holder), keeps what it waits for in the
-         * record (in memory only) and returns when to try again; past the bound, or stopped, it fails naming the
+         * returned. Held by another live operation: says so (once per holder), keeps what it waits for (for
+         * {@link #waitingFor()}) and returns when to try again; past the bound, or stopped, it fails naming the
          * holder, having written nothing.
          */
         Duration waitForLease() {

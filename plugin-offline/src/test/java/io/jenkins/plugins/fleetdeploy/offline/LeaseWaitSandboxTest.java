@@ -17,7 +17,6 @@ import io.fleetdeploy.sandbox.Sandbox;
 import io.jenkins.plugins.fleetdeploy.harness.Build;
 import io.jenkins.plugins.fleetdeploy.harness.BuildResult;
 import io.jenkins.plugins.fleetdeploy.harness.PipelineHarness;
-import io.jenkins.plugins.fleetdeploy.harness.TestAwsCredentials;
 import io.jenkins.plugins.fleetdeploy.harness.TimerThreads;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,6 +52,7 @@ class LeaseWaitSandboxTest {
 
     @RegisterExtension
     static final SandboxFleet SANDBOX = new SandboxFleet("LeaseWaitSandboxTest", List.of(new SandboxFleet.GroupSpec(GROUP, 2, 0)));
+    private static final SandboxFleetPipelines PIPELINES = new SandboxFleetPipelines(SANDBOX);
 
     @TempDir
     Path dir;
@@ -81,20 +81,14 @@ class LeaseWaitSandboxTest {
     }
 
     private PipelineHarness jenkins() {
-        Map<String, String> keys = SANDBOX.credentialsEnvironment();
-        return new PipelineHarness(dir).stepTimeout(Duration.ofMinutes(3))
-                .credentials(new TestAwsCredentials("deployer", keys.get("AWS_ACCESS_KEY_ID"), keys.get("AWS_SECRET_ACCESS_KEY")));
+        return PIPELINES.jenkins(dir, Duration.ofMinutes(3));
     }
 
     /** A push of {@code version} to the group inside withFleet pointed at the sandbox; {@code more}: further arguments. */
     private String rollout(String version, String more) {
-        Sandbox sandbox = SANDBOX.sandbox();
-        return "withFleet(credentialsId: 'deployer', region: '" + sandbox.region() + "', endpoint: '" + sandbox.awsEndpoint()
-                + "', s3Endpoint: '" + sandbox.s3Endpoint() + "', bucket: '" + sandbox.bucket() + "', prefix: '" + sandbox.prefix()
-                + "', app: '" + SandboxFleet.APP + "') {\n"
-                + "  def r = rolloutGroup group: '" + GROUP + "', version: '" + version + "', strategy: 'push', batchSize: 1,"
+        return PIPELINES.withFleet("  def r = rolloutGroup group: '" + GROUP + "', version: '" + version + "', strategy: 'push', batchSize: 1,"
                 + " minHealthyPercent: 50, healthyChecks: 2, pollSeconds: 1, timeoutMinutes: 3" + more + "\n"
-                + "  echo \"rollout ${r.status} operation ${r.operationId}\"\n}\n";
+                + "  echo \"rollout ${r.status} operation ${r.operationId}\"\n");
     }
 
     /** Another operation (an operator's CLI run) holding the group's lease for an hour. */
@@ -137,7 +131,7 @@ class LeaseWaitSandboxTest {
         assertThat(blocked).as("timer threads found waiting inside the engine while the second build waited").isEmpty();
         assertThat(firstBuild.result()).as(firstBuild.log()).isEqualTo("SUCCESS");
         assertThat(secondBuild.result()).as(secondBuild.log()).isEqualTo("SUCCESS");
-        assertThat(secondBuild.log()).contains("started by " + BUILD_URL + "2/").contains("rollout SUCCEEDED");
+        assertThat(secondBuild.log()).contains("started by " + BUILD_URL + "2/").contains("rollout SUCCEEDED").doesNotContain(PIPELINES.secretKey());
         assertThat(SANDBOX.servingVersion(GROUP, SandboxFleet.OLD, 2)).as("the second build's release is the one serving").isTrue();
     }
 

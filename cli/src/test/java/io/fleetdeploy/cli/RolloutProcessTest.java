@@ -2,6 +2,11 @@ package io.fleetdeploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.aws.AwsFleet;
+import io.fleetdeploy.core.operation.Lease;
+import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.S3Leases;
 import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.core.testing.SandboxFleet;
 import io.fleetdeploy.core.testing.SandboxFleet.GroupSpec;
@@ -17,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * `fleet-deploy rollout` as a user runs it: a JVM of its own, stopped the hard way. SIGKILL in
  * batch 2 leaves a persisted operation that `fleet-deploy resume` (another JVM) finishes, taking
- * over the dead process's lease; SIGINT (Ctrl-C) aborts with exit code 130 and puts everything back.
+ * over the dead process's lease; SIGINT (Ctrl-C) aborts with exit code 130 and puts everything back;
+ * --wait-for-lease waits for another operation's lease, writing nothing, and then runs.
  */
 class RolloutProcessTest {
 
@@ -25,7 +31,7 @@ class RolloutProcessTest {
 
     @RegisterExtension
     static final SandboxFleet SANDBOX = new SandboxFleet("RolloutProcessTest", List.of(new GroupSpec("killed", 3, 0),
-            new GroupSpec("interrupted", 3, 0)));
+            new GroupSpec("interrupted", 3, 0), new GroupSpec("waiting", 2, 0)));
 
     @Test
     void aRolloutKilledInBatchTwoIsFinishedByResumeInAnotherProcess() throws Exception {
@@ -63,6 +69,30 @@ class RolloutProcessTest {
         assertThat(rollout.out()).contains("ABORTED");
         assertThat(rollout.err()).contains("Ctrl-C: aborting").doesNotContain("did not finish in time");
         Await.until("group interrupted serves 1.0 again", Duration.ofMinutes(1), () -> SANDBOX.servingVersion("interrupted", "1.0", 3));
+    }
+
+    @Test
+    void withWaitForLeaseARolloutWaitsForTheGroupsHolderWritingNothingThenRuns() throws Exception {
+        S3Leases leases = SANDBOX.leases();
+        Lease other = leases.acquire("waiting", "operator@bastion", "manual-1", new LeaseOptions(Duration.ofHours(1), null, false),
+                ProgressListener.NONE);
+        CliProcess rollout;
+        try (AwsFleet fleet = SANDBOX.fleet("test", ProgressListener.NONE)) {
+            rollout = CliProcess.start(SANDBOX.credentialsEnvironment(), withFleet("rollout", "--group", "waiting", "--version", "2.0",
+                    "--batch-size", "1", "--timeout", "2m", "--holder", "ci#waiter", "--wait-for-lease", "3m"));
+            try {
+                Await.until("the CLI waits for the lease (stderr: " + rollout.err() + ")", Duration.ofMinutes(1),
+                        () -> rollout.err().contains("Waiting up to PT3M for the lease on group waiting held by operator@bastion (operation manual-1)."));
+                assertThat(fleet.store().list()).as("nothing written for the waiting rollout").noneMatch(o -> o.holder().equals("ci#waiter"));
+            } finally {
+                leases.release(other); // the other operation ends
+            }
+            assertThat(rollout.process().waitFor(4, TimeUnit.MINUTES)).as("the rollout ends (stderr: %s)", rollout.err()).isTrue();
+        }
+        assertThat(rollout.process().exitValue()).as(rollout.err()).isZero();
+        assertThat(rollout.err()).containsOnlyOnce("Waiting up to PT3M").contains("started by ci#waiter.");
+        assertThat(rollout.out()).contains("SUCCEEDED");
+        assertThat(SANDBOX.servingVersion("waiting", "2.0", 2)).isTrue();
     }
 
     private static void awaitBatchTwo(CliProcess rollout) {

@@ -7,6 +7,7 @@ import io.fleetdeploy.core.aws.AwsClients;
 import io.fleetdeploy.core.aws.AwsFleet;
 import io.fleetdeploy.core.aws.AwsSettings;
 import io.fleetdeploy.core.operation.LeaseOptions;
+import io.fleetdeploy.core.operation.S3Leases;
 import io.fleetdeploy.core.release.ChannelUpdate;
 import io.fleetdeploy.core.release.PublishRequest;
 import io.fleetdeploy.core.release.Releases;
@@ -222,6 +223,11 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
 
     public Sandbox sandbox() {
         return sandbox;
+    }
+
+    /** The groups' leases in the sandbox's bucket, as another operation (an operator's CLI run) takes and releases them. */
+    public S3Leases leases() {
+        return new S3Leases(s3, layout, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
     }
 
     public AutoScalingClient autoScaling() {

@@ -3,23 +3,18 @@ package io.jenkins.plugins.fleetdeploy.offline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleetdeploy.core.ProgressListener;
-import io.fleetdeploy.core.aws.AwsClients;
 import io.fleetdeploy.core.aws.AwsFleet;
-import io.fleetdeploy.core.aws.AwsSettings;
 import io.fleetdeploy.core.operation.Lease;
 import io.fleetdeploy.core.operation.LeaseOptions;
 import io.fleetdeploy.core.operation.OperationRecord;
 import io.fleetdeploy.core.operation.S3Leases;
-import io.fleetdeploy.core.s3.S3Layout;
 import io.fleetdeploy.core.testing.Await;
 import io.fleetdeploy.core.testing.SandboxFleet;
-import io.fleetdeploy.sandbox.Sandbox;
 import io.jenkins.plugins.fleetdeploy.harness.Build;
 import io.jenkins.plugins.fleetdeploy.harness.BuildResult;
 import io.jenkins.plugins.fleetdeploy.harness.PipelineHarness;
 import io.jenkins.plugins.fleetdeploy.harness.TimerThreads;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +27,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * waitForLeaseMinutes and force on the long steps, against the sandbox: a step that finds its group
@@ -57,19 +48,13 @@ class LeaseWaitSandboxTest {
     @TempDir
     Path dir;
 
-    private S3Client s3;
     private S3Leases leases;
     private AwsFleet fleet;
     private java.util.Set<String> operationsBefore;
 
     @BeforeEach
     void connect() {
-        Sandbox sandbox = SANDBOX.sandbox();
-        Map<String, String> keys = SANDBOX.credentialsEnvironment();
-        AwsSettings s3Settings = new AwsSettings(Region.of(sandbox.region()), sandbox.s3Endpoint(), StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(keys.get("AWS_ACCESS_KEY_ID"), keys.get("AWS_SECRET_ACCESS_KEY"))));
-        s3 = AwsClients.s3(s3Settings);
-        leases = new S3Leases(s3, S3Layout.of(sandbox.bucket(), sandbox.prefix(), SandboxFleet.APP), Clock.systemUTC(), d -> { });
+        leases = SANDBOX.leases();
         fleet = SANDBOX.fleet("test", ProgressListener.NONE);
         operationsBefore = fleet.store().list().stream().map(OperationRecord::id).collect(java.util.stream.Collectors.toSet());
     }
@@ -77,7 +62,6 @@ class LeaseWaitSandboxTest {
     @AfterEach
     void close() {
         fleet.close();
-        s3.close();
     }
 
     private PipelineHarness jenkins() {

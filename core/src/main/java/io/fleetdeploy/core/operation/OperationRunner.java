@@ -1,8 +1,11 @@
 package io.fleetdeploy.core.operation;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.Names;
 import io.fleetdeploy.core.ProgressListener;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
@@ -101,10 +105,10 @@ public final class OperationRunner {
             return resume(pending.operationId(), catalog, abort, pending.giveUpAt());
         }
         OperationDefinition<?, ?> definition = catalog.definition(pending.kind());
-        com.fasterxml.jackson.databind.JsonNode state;
+        JsonNode state;
         try {
             state = store.mapper().readTree(pending.initialState());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("the saved initial state of " + pending.operationId() + " is not JSON", e);
         }
         Instant now = clock.instant();
@@ -211,11 +215,11 @@ public final class OperationRunner {
         }
 
         /** While a new operation waits for its lease: what a Jenkins step keeps to go on waiting after a restart. */
-        public java.util.Optional<PendingStart> pendingStart() {
+        public Optional<PendingStart> pendingStart() {
             if (leaseWait == null) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(new PendingStart(record.id(), record.kind(), record.group(), record.state().toString(),
+            return Optional.of(new PendingStart(record.id(), record.kind(), record.group(), record.state().toString(),
                     record.onFailure(), leaseWait.giveUpAt()));
         }
 
@@ -241,8 +245,13 @@ public final class OperationRunner {
                 if (interrupted(e)) {
                     throw new OperationInterruptedException(record.id(), e);
                 }
-                throw e;
+                Duration backoff = transientBackoff(e);
+                if (backoff == null) {
+                    throw e;
+                }
+                return backoff; // nothing of the operation is written while it waits for the lease
             }
+            transientFailures = 0;
             Instant now = clock.instant();
             if (attempt.held()) {
                 lease = attempt.lease();
@@ -519,6 +528,15 @@ public final class OperationRunner {
          * too many ticks in a row failed that way: null.
          */
         private Duration backoffAfter(RuntimeException error) {
+            Duration backoff = transientBackoff(error);
+            if (backoff != null) {
+                save();
+            }
+            return backoff;
+        }
+
+        /** As {@link #backoffAfter} but writes nothing: for the tries at the lease, before the operation is persisted. */
+        private Duration transientBackoff(RuntimeException error) {
             if (!transientError.test(error) || transientFailures >= TRANSIENT_RETRIES) {
                 return null;
             }
@@ -529,7 +547,6 @@ public final class OperationRunner {
             }
             line("transient AWS error (" + error.getMessage() + "); trying again in " + backoff.toMillis() + " ms (retry "
                     + transientFailures + "/" + TRANSIENT_RETRIES + ")");
-            save();
             return backoff;
         }
 
@@ -565,7 +582,7 @@ public final class OperationRunner {
             return true;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+            if (t instanceof InterruptedException || t instanceof InterruptedIOException
                     || t instanceof java.nio.channels.ClosedByInterruptException) {
                 return true;
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.ProgressListener;
+import io.fleetdeploy.core.aws.TransientAwsErrors;
 import io.fleetdeploy.core.s3.S3Layout;
 import io.fleetdeploy.core.testing.S3ProxyExtension;
 import java.time.Duration;
@@ -14,8 +15,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Leases against a real S3 protocol implementation (embedded S3Proxy honours If-None-Match / If-Match). */
 class S3LeasesTest {
@@ -274,6 +284,43 @@ class S3LeasesTest {
         ProgressListener progress = lines::add;
         return new OperationRunner(store(), leases(), clock, clock.sleeper(), progress,
                 new RunnerSettings(Duration.ofSeconds(5), lease, holder));
+    }
+
+    @Test
+    void aTransientS3ErrorWhileWaitingForTheLeaseIsTriedAgainAndWritesNothing() {
+        S3Leases leases = leases();
+        Lease first = leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        AtomicInteger slowDowns = new AtomicInteger();
+        S3Client throttled = S3Client.builder().endpointOverride(S3.endpoint()).region(S3.region()).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3.accessKey(), S3.secretKey())))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof PutObjectRequest put && put.key().contains("leases/")
+                                && slowDowns.getAndDecrement() > 0) {
+                            throw S3Exception.builder().statusCode(503).message("Slow Down").build();
+                        }
+                    }
+                })).build();
+        try (throttled) {
+            List<String> lines = new ArrayList<>();
+            OperationRunner runner = new OperationRunner(store(), new S3Leases(throttled, S3Layout.of(S3.bucket(), "", "shop"), clock, clock.sleeper()),
+                    clock, clock.sleeper(), lines::add, new RunnerSettings(Duration.ofSeconds(5), new LeaseOptions(null, Duration.ofMinutes(5), false), "ci#2"),
+                    ApiCalls.NONE, new TransientAwsErrors());
+            OperationRunner.Session<?, ?> second = runner.start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+            leases.release(first);
+            slowDowns.set(1);
+
+            assertThat(second.tick()).as("backs off like any tick that met a transient error").isEqualTo(Duration.ofSeconds(1));
+            assertThat(second.waitingForLease()).isTrue();
+            assertThat(store().list()).as("nothing written while it waits for the lease").isEmpty();
+            assertThat(lines).anyMatch(l -> l.contains("transient AWS error") && l.contains("Slow Down"));
+
+            assertThat(second.tick()).isEqualTo(Duration.ZERO);
+            assertThat(leases.read("web")).get().extracting(Lease::holder).isEqualTo("ci#2");
+            assertThat(second.runToEnd().status()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(leases.read("web")).as("released at the end").isEmpty();
+        }
     }
 
     private static PendingStart roundTrip(PendingStart pending) throws Exception {

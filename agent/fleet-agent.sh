@@ -56,6 +56,14 @@ require_safe() { # <what> <value>
     is_safe_name "$2" || die "$EX_USAGE" "refused $1 '$(printf '%s' "$2" | tr -c 'A-Za-z0-9._-' '?' | cut -c1-64)': it must match [A-Za-z0-9][A-Za-z0-9._-]{0,127} without '..'; nothing was changed"
 }
 
+# A sha256 as manifests, channel pointers and sha256sum write it: 64 lower-case hex digits.
+is_sha256() {
+    case $1 in
+        '' | *[!0-9a-f]*) return 1 ;;
+    esac
+    [ "${#1}" -eq 64 ]
+}
+
 require_count() { # <variable name> <value>
     case $2 in
         '' | *[!0-9]* | 0*) die "$EX_USAGE" "refused $1='$2': it must be a positive whole number; nothing was changed" ;;
@@ -384,31 +392,39 @@ succeed() { # <version> <sha256> <result> <message>
 
 # --- install ---------------------------------------------------------------------------------
 
-# Downloads, verifies and unpacks <version> into releases/<version>; sets SHA.
-fetch_release() { # <version>
-    _v=$1
-    _rel=$APP_ROOT/releases/$_v
+# Reads releases/<version>/manifest.json and sets SHA from it (64 lower-case hex digits or refused).
+read_manifest() { # <version>
+    _rel=$APP_ROOT/releases/$1
     s3api get-object --bucket "$FLEET_BUCKET" --key "$_rel/manifest.json" "$WORK/manifest.json" >/dev/null ||
         die "$EX_S3" "could not read the manifest $(s3_uri "$_rel/manifest.json"): $(aws_error); nothing was installed, $(describe_current)"
     _mversion=$(json_get "$WORK/manifest.json" version)
     SHA=$(json_get "$WORK/manifest.json" sha256 | tr 'A-F' 'a-f')
-    [ "$_mversion" = "$_v" ] ||
-        fail_release "$EX_FAILED" "$_v" "" failed "the manifest $(s3_uri "$_rel/manifest.json") is for version '$_mversion', not $_v; nothing was installed, $(describe_current)"
-    case $SHA in
-        *[!0-9a-f]*) SHA= ;;
-    esac
-    [ "${#SHA}" -eq 64 ] ||
-        fail_release "$EX_FAILED" "$_v" "" failed "the manifest of $_v has no valid sha256; nothing was installed, $(describe_current)"
-    # A pointer that disagrees with the manifest is refused before the bundle is downloaded.
-    if [ -n "$EXPECTED_SHA" ] && [ "$EXPECTED_SHA" != "$SHA" ]; then
-        fail_release "$EX_FAILED" "$_v" "$SHA" failed "the channel pointer names sha256 $EXPECTED_SHA for $_v but its manifest says $SHA; nothing was installed, $(describe_current)"
+    [ "$_mversion" = "$1" ] ||
+        fail_release "$EX_FAILED" "$1" "" failed "the manifest $(s3_uri "$_rel/manifest.json") is for version '$_mversion', not $1; nothing was installed, $(describe_current)"
+    is_sha256 "$SHA" ||
+        fail_release "$EX_FAILED" "$1" "" failed "the manifest of $1 has no valid sha256; nothing was installed, $(describe_current)"
+}
+
+# Downloads, verifies and unpacks <version> into releases/<version>; sets SHA.
+# poll already holds the sha256 from the channel pointer, which the engine copied from the manifest
+# when it moved the pointer: the bundle is checked against that and the manifest is not read (one
+# AWS CLI run, i.e. one Python start, less per install). install and rollback read the manifest.
+fetch_release() { # <version>
+    _v=$1
+    _rel=$APP_ROOT/releases/$_v
+    if [ -n "$EXPECTED_SHA" ]; then
+        SHA=$EXPECTED_SHA
+        _said_by="the channel pointer"
+    else
+        read_manifest "$_v"
+        _said_by="the manifest"
     fi
     s3api get-object --bucket "$FLEET_BUCKET" --key "$_rel/bundle.tar.gz" "$WORK/bundle.tar.gz" >/dev/null ||
         die "$EX_S3" "could not download $(s3_uri "$_rel/bundle.tar.gz"): $(aws_error); nothing was installed, $(describe_current)"
-    # Nothing from the bundle is unpacked or run before its bytes match the manifest.
+    # Nothing from the bundle is unpacked or run before its bytes match that sha256.
     _actual=$(sha256sum "$WORK/bundle.tar.gz" | cut -d' ' -f1)
     [ "$_actual" = "$SHA" ] ||
-        fail_release "$EX_FAILED" "$_v" "$SHA" failed "checksum mismatch for the bundle of $_v: manifest says $SHA, downloaded bytes are $_actual; nothing was unpacked or run, $(describe_current)"
+        fail_release "$EX_FAILED" "$_v" "$SHA" failed "checksum mismatch for the bundle of $_v: $_said_by says $SHA, downloaded bytes are $_actual; nothing was unpacked or run, $(describe_current)"
     # shellcheck disable=SC2015 # the message is for either step failing
     mkdir "$WORK/unpack" &&
         tar -xzf "$WORK/bundle.tar.gz" -C "$WORK/unpack" --no-same-owner 2>"$WORK/tar.err" ||
@@ -529,6 +545,9 @@ cmd_poll() {
     EXPECTED_SHA=$(json_get "$WORK/pointer.json" sha256 | tr 'A-F' 'a-f')
     POINTER_ETAG=$(json_get "$WORK/get.json" ETag)
     POINTER_ETAG_FILE=$_etag_file
+    # The bundle is verified against this sha256 (see fetch_release): one that is not a sha256 is refused.
+    is_sha256 "$EXPECTED_SHA" ||
+        fail_release "$EX_FAILED" "$_v" "" failed "the channel pointer $(s3_uri "$_key") names no valid sha256 for $_v; nothing was installed, $(describe_current)"
     say "channel $FLEET_CHANNEL points at $_v"
     # Also when it names the current version: the pointer may have moved back after a failed
     # install here, and the status must say that this instance runs it.

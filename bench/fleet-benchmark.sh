@@ -6,6 +6,7 @@
 #   bench/fleet-benchmark.sh [instances=100] [pull-poll-interval-s=30]
 #   ENGINE_POLL_MS=5000 bench/fleet-benchmark.sh 20 10   # the engine's poll (default 1000 ms; the CLI's is 5 s)
 #   MIN_HEALTHY_PERCENT=66 bench/fleet-benchmark.sh 6 5  # the push's minHealthyPercent (default 90, which needs >= 10 instances)
+#   PULL_ONLY=1 bench/fleet-benchmark.sh 20 10            # the pull alone, on a sandbox with only the pull group
 # Each group has `instances` instances (two groups: 2 x instances sandbox instances, each an HTTP
 # server health-checked every 200 ms, and each install runs the shipped agent with the AWS CLI).
 set -euo pipefail
@@ -23,5 +24,9 @@ echo "bench: building core and the sandbox..." >&2
 
 # From core/, as the tests run: the sandbox finds the shipped agent at ../agent/fleet-agent.sh.
 cd "$here/core"
+if [ -n "${PULL_ONLY:-}" ]; then
+  exec java -cp "target/test-classes:target/classes:$(cat target/bench-classpath)" \
+    io.fleetdeploy.core.fleet.PullConvergence "$instances" "$poll_s" "$engine_poll_ms"
+fi
 exec java -cp "target/test-classes:target/classes:$(cat target/bench-classpath)" \
   io.fleetdeploy.core.fleet.FleetBenchmark "$instances" "$poll_s" "$engine_poll_ms" "$min_healthy_percent"

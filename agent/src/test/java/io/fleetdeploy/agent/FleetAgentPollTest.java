@@ -61,9 +61,15 @@ class FleetAgentPollTest {
         assertThat(agent.current()).isEqualTo("1.0");
 
         agent.pointChannel("2.0", sha2, "1.0", sha1);
+        agent.forgetAwsCalls();
         AgentHarness.Result moved = agent.run("poll");
         moved.assertSucceeded();
         assertThat(agent.current()).isEqualTo("2.0");
+        assertThat(agent.awsCalls()).as("pointer, bundle (checked against the pointer's sha256, no manifest read), status")
+                .satisfiesExactly(
+                        call -> assertThat(call).contains("get-object", "shop/channels/prod.json"),
+                        call -> assertThat(call).contains("get-object", "shop/releases/2.0/bundle.tar.gz"),
+                        call -> assertThat(call).contains("put-object", "shop/status/web/i-poll.json"));
         assertThat(agent.hookLog()).containsExactly("start 2.0", "validate 2.0");
         assertThat(agent.status().get("version").asText()).isEqualTo("2.0");
         assertThat(agent.status().get("result").asText()).isEqualTo("installed");
@@ -71,10 +77,10 @@ class FleetAgentPollTest {
     }
 
     @Test
-    void aBadPointerIsRefusedOnceAndMovingItBackIsReported(@TempDir Path root) throws Exception {
+    void aPointerWhoseSha256TheBundleDoesNotMatchIsRefusedOnceAndMovingItBackIsReported(@TempDir Path root) throws Exception {
         AgentHarness agent = instance(root, List.of("sh"));
         String sha1 = agent.publish(Release.of("1.0"));
-        agent.publish(Release.of("2.0"));
+        String sha2 = agent.publish(Release.of("2.0").withLoggingHooks());
         agent.pointChannel("1.0", sha1, null, null);
         agent.run("poll").assertSucceeded();
         String wrong = "ab".repeat(32);
@@ -84,10 +90,11 @@ class FleetAgentPollTest {
         AgentHarness.Result bad = agent.run("poll");
 
         assertThat(bad.exitCode()).isEqualTo(1);
-        assertThat(bad.lastErrorLine()).contains("the channel pointer names sha256 " + wrong,
-                "nothing was installed", "current still points at 1.0");
-        assertThat(agent.awsCalls()).noneSatisfy(call -> assertThat(call).contains("bundle.tar.gz"));
+        assertThat(bad.lastErrorLine()).contains("checksum mismatch for the bundle of 2.0: the channel pointer says " + wrong,
+                "downloaded bytes are " + sha2, "nothing was unpacked or run", "current still points at 1.0");
+        assertThat(agent.hookLog()).as("no hook of 2.0 ran").isEmpty();
         assertThat(agent.releasesOnDisk()).containsExactly("1.0");
+        assertThat(agent.leftovers()).isEmpty();
         assertThat(agent.status().get("result").asText()).isEqualTo("failed");
         assertThat(agent.status().get("version").asText()).isEqualTo("2.0");
         assertThat(agent.run("poll").stdout()).as("a failed release is not retried on every poll")
@@ -102,6 +109,29 @@ class FleetAgentPollTest {
         assertThat(agent.status().get("result").asText()).as("the status says 1.0 again").isEqualTo("installed");
         assertThat(agent.status().get("version").asText()).isEqualTo("1.0");
         assertThat(agent.awsCalls()).as("pointer read and status written, nothing downloaded").hasSize(2);
+    }
+
+    @Test
+    void aPointerWithoutAValidSha256IsRefusedBeforeAnyDownload(@TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root, List.of("sh"));
+        String sha1 = agent.publish(Release.of("1.0"));
+        agent.publish(Release.of("2.0"));
+        agent.pointChannel("1.0", sha1, null, null);
+        agent.run("poll").assertSucceeded();
+        agent.pointChannel("2.0", "not-a-sha256", "1.0", sha1);
+        agent.forgetAwsCalls();
+
+        AgentHarness.Result bad = agent.run("poll");
+
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.lastErrorLine()).contains("shop/channels/prod.json names no valid sha256 for 2.0",
+                "nothing was installed", "current still points at 1.0");
+        assertThat(agent.awsCalls()).as("the pointer read and the failed status written, nothing downloaded")
+                .satisfiesExactly(call -> assertThat(call).contains("get-object", "shop/channels/prod.json"),
+                        call -> assertThat(call).contains("put-object", "shop/status/web/i-poll.json"));
+        assertThat(agent.current()).isEqualTo("1.0");
+        assertThat(agent.releasesOnDisk()).containsExactly("1.0");
+        assertThat(agent.status().get("result").asText()).isEqualTo("failed");
     }
 
     @Test

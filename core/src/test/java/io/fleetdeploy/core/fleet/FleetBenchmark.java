@@ -75,22 +75,8 @@ public final class FleetBenchmark {
 
             // Pull: the pointer moves in the operation's first tick; the agents find it on their timer.
             say("pull " + NEW + " on " + PULL + " (agents poll every " + pullPollSeconds + " s)");
-            AtomicReference<Instant> pointerMoved = new AtomicReference<>();
             List<String> pullIds = fleet.inServiceIds(PULL);
-            Watch converged = Watch.start("every instance of " + PULL + " serves " + NEW, () -> pullIds.stream()
-                    .allMatch(id -> fleet.sandbox().instance(id).flatMap(m -> m.host().currentVersion()).map(NEW::equals).orElse(false)));
-            OperationRecord pulled;
-            try (AwsFleet engine = fleet.fleet("bench#pull", line -> {
-                if (line.contains("] pull " + NEW + " on group " + PULL)) {
-                    pointerMoved.compareAndSet(null, Instant.now()); // printed once the channel move was made
-                }
-            }, enginePoll)) {
-                pulled = engine.operations().rollout(new RolloutRequest(PULL, NEW, RolloutRequest.Strategy.PULL, null, null, null, null, false,
-                        null, 2, Duration.ofMinutes(30), null, null, null, null, null), new AbortSignal());
-            }
-            Instant pullEnd = Instant.now();
-            requireSucceeded(pulled);
-            Instant allServe = converged.stop();
+            PullConvergence.Result pulled = PullConvergence.measure(fleet, PULL, pullPollSeconds, enginePoll);
 
             // switchTraffic: the push group's listener moves to the pull group's target group.
             say("switchTraffic of " + PUSH + "'s listener to target group " + PULL);
@@ -120,11 +106,7 @@ public final class FleetBenchmark {
             System.out.printf("push  API calls: %d total, %.1f per instance (goal <= 10)%n", pushed.apiCallTotal(),
                     pushed.apiCallTotal() / (double) instances);
             System.out.printf("      by action: %s%n", pushed.apiCalls());
-            System.out.printf("pull  pointer move -> every instance serves %s: %.1f s (agent poll interval %d s; goal <= interval + 2 s);"
-                            + " the operation saw it converged after %.1f s; API calls %d (%.1f per instance)%n", NEW,
-                    seconds(Duration.between(pointerMoved.get(), allServe)), pullPollSeconds,
-                    seconds(Duration.between(pointerMoved.get(), pullEnd)), pulled.apiCallTotal(), pulled.apiCallTotal() / (double) instances);
-            System.out.printf("      by action: %s%n", pulled.apiCalls());
+            pulled.print(LOAD_AT_START);
             System.out.printf("switch call -> first request served by %s: %.2f s; the operation ended after %.2f s; API calls %d%n", PULL,
                     seconds(Duration.between(switchStart, firstServed)), seconds(Duration.between(switchStart, switchEnd)),
                     switched.apiCallTotal());
@@ -147,7 +129,7 @@ public final class FleetBenchmark {
         }
     }
 
-    private static void requireSucceeded(OperationRecord record) {
+    static void requireSucceeded(OperationRecord record) {
         if (record.status() != OperationStatus.SUCCEEDED) {
             throw new IllegalStateException("benchmark: operation " + record.id() + " ended " + record.status() + ": " + record.message()
                     + "\n" + String.join("\n", record.history()));
@@ -196,7 +178,7 @@ public final class FleetBenchmark {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return parts[0] + " " + parts[1] + " " + parts[2];
@@ -205,7 +187,7 @@ public final class FleetBenchmark {
         }
     }
 
-    private static double seconds(Duration d) {
+    static double seconds(Duration d) {
         return d.toMillis() / 1000.0;
     }
 

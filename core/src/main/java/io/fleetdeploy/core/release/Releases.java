@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.FileRequestBodyConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -299,10 +300,12 @@ public final class Releases implements AutoCloseable {
         for (String uploadId : uploadIds) {
             try {
                 s3.abortMultipartUpload(b -> b.bucket(layout.bucket()).key(key).uploadId(uploadId));
-            } catch (NoSuchUploadException e) {
-                // The SDK's own abort came first: nothing left.
             } catch (SdkException e) {
-                notAborted.add(uploadId);
+                // NoSuchUpload (a plain 404 from some S3-compatible stores): the SDK's own abort came first.
+                boolean gone = e instanceof NoSuchUploadException || e instanceof AwsServiceException service && service.statusCode() == 404;
+                if (!gone) {
+                    notAborted.add(uploadId);
+                }
             }
         }
         if (!notAborted.isEmpty()) {

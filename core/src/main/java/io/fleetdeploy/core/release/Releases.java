@@ -27,8 +27,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.FileRequestBodyConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -41,6 +43,7 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -87,7 +90,8 @@ public final class Releases implements AutoCloseable {
     /**
      * Uses the given clients and leaves them open on {@link #close()}.
      *
-     * @param multipart an async client with multipart enabled ({@link AwsClients#s3Multipart}); bundles go up through it
+     * @param multipart an async client with multipart enabled, built by {@link AwsClients#s3Multipart}: bundles go up
+     *                  through it, and it reports the multipart uploads it starts, which a failed publish aborts itself
      */
     public Releases(S3Client s3, S3AsyncClient multipart, S3Layout layout, Clock clock, ProgressListener progress) {
         this(s3, null, layout, clock, progress, false);
@@ -252,12 +256,14 @@ public final class Releases implements AutoCloseable {
         String key = layout.bundleKey(request.version());
         Optional<HeadObjectResponse> present = headBundle(key);
         if (present.isPresent()) {
-            return adoptExisting(key, present.get(), hash.get());
+            return adoptExisting(key, present.get(), hash.get(), "");
         }
+        List<String> startedUploads = new CopyOnWriteArrayList<>();
         PutObjectRequest put = request.encryption().applyTo(PutObjectRequest.builder()
                 .bucket(layout.bucket()).key(key)
                 .ifNoneMatch("*")
-                .contentType("application/gzip")).build();
+                .contentType("application/gzip")
+                .overrideConfiguration(o -> o.putExecutionAttribute(AwsClients.MULTIPART_UPLOAD_CREATED, startedUploads::add))).build();
         try {
             PutObjectResponse response = transfers().upload(UploadRequest.builder()
                             .putObjectRequest(put)
@@ -268,6 +274,9 @@ public final class Releases implements AutoCloseable {
                     .completionFuture().join().response();
             return new StoredBundle(response.eTag(), response.versionId());
         } catch (RuntimeException failure) {
+            // Before anything is reported (the command may exit right after): the SDK's own abort of
+            // a failed multipart upload runs later, on its threads, and would die with the process.
+            String ourUpload = abortIncompleteUploads(key, startedUploads);
             SdkException cause = S3Failures.sdkCause(failure);
             if (cause == null) {
                 throw failure;
@@ -275,21 +284,46 @@ public final class Releases implements AutoCloseable {
             if (S3Failures.isPreconditionFailed(cause)) {
                 progress.info("Another publisher stored " + layout.uri(key) + " first; comparing its bytes with ours.");
                 HeadObjectResponse winner = headBundle(key).orElseThrow(() -> failures.translate(cause,
-                        "uploading " + layout.uri(key), "Nothing was changed."));
-                return adoptExisting(key, winner, hash.get());
+                        "uploading " + layout.uri(key), "Nothing was changed. " + ourUpload));
+                return adoptExisting(key, winner, hash.get(), ourUpload);
             }
-            throw failures.translate(cause, "uploading " + layout.uri(key),
-                    "No bundle was stored (an unfinished multipart upload is aborted by the SDK) and no manifest was written.");
+            throw failures.translate(cause, "uploading " + layout.uri(key), ourUpload + " No manifest was written.");
         }
     }
 
-    private StoredBundle adoptExisting(String key, HeadObjectResponse head, String sha256) {
+    /**
+     * Aborts the multipart uploads this publish started for {@code key} and did not complete, and
+     * says in one sentence what is left of them.
+     */
+    private String abortIncompleteUploads(String key, List<String> uploadIds) {
+        List<String> notAborted = new ArrayList<>();
+        for (String uploadId : uploadIds) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(layout.bucket()).key(key).uploadId(uploadId));
+            } catch (SdkException e) {
+                // NoSuchUpload (a plain 404 from some S3-compatible stores): the SDK's own abort came first.
+                boolean gone = e instanceof NoSuchUploadException || e instanceof AwsServiceException service && service.statusCode() == 404;
+                if (!gone) {
+                    notAborted.add(uploadId);
+                }
+            }
+        }
+        if (!notAborted.isEmpty()) {
+            return "This publish stored no bundle, but its incomplete multipart upload could not be aborted (it keeps its parts,"
+                    + " which S3 bills): aws s3api abort-multipart-upload --bucket " + layout.bucket() + " --key " + key
+                    + " --upload-id " + notAborted.get(0) + ".";
+        }
+        return uploadIds.isEmpty() ? "This publish stored nothing."
+                : "This publish stored nothing: its incomplete multipart upload was aborted.";
+    }
+
+    private StoredBundle adoptExisting(String key, HeadObjectResponse head, String sha256, String ourUpload) {
         String existingSha = remoteSha256(key, head.eTag());
         if (!existingSha.equals(sha256)) {
             throw new FleetDeployException("Version " + bundleVersion(key) + " of " + layout.app() + " cannot be published: "
                     + layout.uri(key) + " already holds other bytes (sha256 " + existingSha + ", " + head.contentLength()
                     + " bytes) without a manifest, from a concurrent or interrupted publish or another client; this bundle has sha256 " + sha256 + ".",
-                    "That object was left as it was and no manifest was written.",
+                    ("That object was left as it was and no manifest was written. " + ourUpload).trim(),
                     "Publish under a new version, or, if that object is garbage, delete it (aws s3 rm " + layout.uri(key) + ") and publish again.");
         }
         progress.info(layout.uri(key) + " already holds these exact bytes (sha256 " + sha256 + "); using it.");

@@ -33,8 +33,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 
 class ReleasesTest {
 
@@ -205,6 +212,84 @@ class ReleasesTest {
         assertThat(Sha256.of(new java.io.ByteArrayInputStream(S3.read(winner.bundleKey())))).isEqualTo(winner.sha256());
         assertThat(releases.requireManifest("3.0.0")).isEqualTo(winner);
         assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads()).isEmpty();
+    }
+
+    @Test
+    void aMultipartPublishThatLosesTheRaceAbortsItsUploadBeforeItReturns() throws Exception {
+        Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 20);
+        String key = "deploy/shop/releases/6.0.0/bundle.tar.gz";
+        // Another publisher stores other bytes while this one uploads its parts: its CompleteMultipartUpload gets 412.
+        try (SteppingInMultipartClient client = new SteppingInMultipartClient(
+                created -> S3.client().putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromString("the winner's bytes")), null);
+             Releases racing = new Releases(S3.client(), client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+
+            assertThatThrownBy(() -> racing.publish(PublishRequest.of(mine, "6.0.0")))
+                    .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
+                            .contains("no manifest was written").contains("its incomplete multipart upload was aborted"))
+                    .hasMessageContaining("already holds other bytes");
+
+            // The SDK's own abort never went out: the publish aborted its upload itself before it returned.
+            assertThat(client.createdUploads).hasSize(1);
+            assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads()).isEmpty();
+            assertThat(S3.objects()).containsOnlyKeys(key);
+            assertThat(S3.read(key)).asString().isEqualTo("the winner's bytes");
+        }
+    }
+
+    @Test
+    void aMultipartPublishThatFailsMidwayAbortsItsUploadBeforeItReturns() throws Exception {
+        Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 21);
+        try (SteppingInMultipartClient client = new SteppingInMultipartClient(created -> { },
+                SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
+             Releases failing = new Releases(S3.client(), client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+
+            assertThatThrownBy(() -> failing.publish(PublishRequest.of(mine, "6.1.0")))
+                    .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
+                            .contains("This publish stored nothing: its incomplete multipart upload was aborted."))
+                    .hasMessageContaining("connection reset");
+
+            assertThat(client.createdUploads).hasSize(1);
+            assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads()).isEmpty();
+            assertThat(S3.objects()).isEmpty();
+        }
+    }
+
+    /**
+     * A multipart client (small parts) that steps in after CreateMultipartUpload, can fail the
+     * CompleteMultipartUpload, and never lets the SDK abort an upload itself: as when the command
+     * exits right after a failed publish, before the SDK's own (later, asynchronous) abort is sent.
+     */
+    private static final class SteppingInMultipartClient implements AutoCloseable {
+        final List<String> createdUploads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final S3AsyncClient s3;
+
+        SteppingInMultipartClient(java.util.function.Consumer<String> afterCreate, RuntimeException failComplete) {
+            ExecutionInterceptor stepIn = new ExecutionInterceptor() {
+                @Override
+                public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                    if (context.request() instanceof CompleteMultipartUploadRequest && failComplete != null) {
+                        throw failComplete;
+                    }
+                    if (context.request() instanceof AbortMultipartUploadRequest) {
+                        throw SdkClientException.create("the command exited before the SDK's own abort (simulated)");
+                    }
+                }
+
+                @Override
+                public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+                    if (context.response() instanceof CreateMultipartUploadResponse created) {
+                        createdUploads.add(created.uploadId());
+                        afterCreate.accept(created.uploadId());
+                    }
+                }
+            };
+            s3 = AwsClients.s3Multipart(S3.settings(), PART_SIZE, null, List.of(stepIn));
+        }
+
+        @Override
+        public void close() {
+            s3.close();
+        }
     }
 
     @Test

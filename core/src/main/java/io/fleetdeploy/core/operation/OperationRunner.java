@@ -33,7 +33,8 @@ public final class OperationRunner {
      * long after the last write: the next mutation writes it first anyway, and a resume from the older state
      * only observes again. A tick that made a change always writes the state after it, since that state
      * may hold what only the observation before the change could tell (processes that were not suspended
-     * before we suspended them). Without it a push wrote the record on nearly every tick.
+     * before we suspended them), unless the record already holds that state (an install saved with its
+     * commands as soon as they were sent). Without it a push wrote the record on nearly every tick.
      */
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
@@ -129,8 +130,9 @@ public final class OperationRunner {
         private final Map<String, Long> counterAtStart;
         /** Ticks that failed on a transient error since the last one that went through. */
         private int transientFailures;
-        /** When the record was last written. */
+        /** When the record was last written, and the operation's state it held then. */
         private Instant savedAt;
+        private com.fasterxml.jackson.databind.JsonNode savedState;
 
         Session(OperationDefinition<S, O> definition, Effects effects, OperationRecord record, Lease lease, AbortSignal abort) {
             this.definition = definition;
@@ -140,6 +142,7 @@ public final class OperationRunner {
             this.abort = abort;
             this.leaseRenewedAt = clock.instant();
             this.savedAt = clock.instant(); // start and resume have just written it
+            this.savedState = record.state();
             this.callsBefore = record.apiCalls();
             this.counterAtStart = apiCalls.snapshot();
         }
@@ -218,6 +221,8 @@ public final class OperationRunner {
                 O observation = definition.observe(state);
                 Transition<S> transition = definition.next(state, observation, clock.instant());
                 S next = transition.state();
+                // The look the transition decided on still describes the fleet for its first mutation, not after it.
+                Object lookBefore = observation;
                 for (Mutation mutation : transition.actions()) {
                     List<UndoEntry> undo = new ArrayList<>(record.undo());
                     // A tick retried after a transient error computes the same mutation again: one entry is enough.
@@ -227,7 +232,8 @@ public final class OperationRunner {
                         save();
                     }
                     line(mutation.describe());
-                    Map<String, String> started = effects.start(mutation);
+                    Map<String, String> started = effects.start(mutation, lookBefore);
+                    lookBefore = null;
                     if (!started.isEmpty()) {
                         // Saved before anything else can fail: a resume must observe this work, not start it again.
                         next = definition.started(next, mutation, started);
@@ -247,9 +253,12 @@ public final class OperationRunner {
                     case DONE -> finish(OperationStatus.SUCCEEDED, "Succeeded.");
                     case FAILED -> fail(transition.failure());
                     default -> {
-                        if (!transition.actions().isEmpty()
+                        // A change's state is written unless the record already holds it (an install's commands were
+                        // saved as soon as they were sent); see CHECKPOINT_INTERVAL: an observation alone is not worth a
+                        // write every tick.
+                        if (!transition.actions().isEmpty() && !record.state().equals(savedState)
                                 || changed && !clock.instant().isBefore(savedAt.plus(CHECKPOINT_INTERVAL))) {
-                            save(); // see CHECKPOINT_INTERVAL: an observation alone is not worth a write every tick
+                            save();
                         }
                     }
                 }
@@ -385,6 +394,7 @@ public final class OperationRunner {
             record = record.withApiCalls(ApiCalls.plusDifference(callsBefore, counterAtStart, apiCalls.snapshot()));
             store.save(record);
             savedAt = clock.instant();
+            savedState = record.state();
         }
 
         /**

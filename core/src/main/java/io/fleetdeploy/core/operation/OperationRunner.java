@@ -34,7 +34,9 @@ public final class OperationRunner {
      * only observes again. A tick that made a change always writes the state after it, since that state
      * may hold what only the observation before the change could tell (processes that were not suspended
      * before we suspended them), unless the record already holds that state (an install saved with its
-     * commands as soon as they were sent). Without it a push wrote the record on nearly every tick.
+     * commands as soon as they were sent) or the transition says a resume from the state before observes its
+     * way back to it ({@link Transition#observedAgainOnResume}: a batch entering or leaving Standby). Without
+     * it a push wrote the record on nearly every tick.
      */
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
@@ -254,9 +256,9 @@ public final class OperationRunner {
                     case FAILED -> fail(transition.failure());
                     default -> {
                         // A change's state is written unless the record already holds it (an install's commands were
-                        // saved as soon as they were sent); see CHECKPOINT_INTERVAL: an observation alone is not worth a
-                        // write every tick.
-                        if (!transition.actions().isEmpty() && !record.state().equals(savedState)
+                        // saved as soon as they were sent) or a resume would observe its way to it again; see
+                        // CHECKPOINT_INTERVAL: an observation alone is not worth a write every tick.
+                        if (!transition.actions().isEmpty() && !transition.observedAgain() && !record.state().equals(savedState)
                                 || changed && !clock.instant().isBefore(savedAt.plus(CHECKPOINT_INTERVAL))) {
                             save();
                         }

@@ -323,12 +323,18 @@ class FleetOperationsTest {
             first.tick();
         }
         assertThat(fleet.lifecycle).containsEntry("i-003", "Standby");
+        // The undo entry was written before entering Standby; the state after it was not (a resume observes its way back).
+        OperationRecord persisted = store.load(first.id());
+        assertThat(persisted.undo()).last().extracting(UndoEntry::change).isEqualTo(new FleetChange.EnterStandby("web", List.of("i-003", "i-004")));
+        assertThat(store.mapper().convertValue(persisted.state(), PushRollout.State.class).phase()).isEqualTo(PushRollout.Phase.STANDBY);
         assertThatThrownBy(() -> operations("ci#6").rollout(push(66, null), new AbortSignal()))
                 .isInstanceOf(FleetDeployException.class).hasMessageContaining("being changed by ci#5 (operation " + first.id());
 
         OperationRecord done = operations("ci#7").resume(first.id(), new AbortSignal());
         assertThat(done.status()).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(done.holder()).isEqualTo("ci#7");
+        assertThat(fleet.calls).as("the resume found the batch in Standby already").containsOnlyOnce("enterStandby [i-003, i-004]");
+        assertThat(fleet.lowestServing).as("minHealthyPercent held throughout").isEqualTo(4);
         assertThat(fleet.version.values()).containsOnly("2.0");
         assertThat(fleet.lifecycle.values()).containsOnly("InService");
         assertThat(fleet.suspended).isEmpty();

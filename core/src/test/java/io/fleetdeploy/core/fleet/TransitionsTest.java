@@ -130,7 +130,9 @@ class TransitionsTest {
 
         FleetObservation allHealthy = seen(Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService"),
                 Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy"), "2.0", null);
-        assertThat(push.next(s, allHealthy, T0).actions()).containsExactly(new FleetChange.EnterStandby("web", List.of("i-2")));
+        Transition<PushRollout.State> enter = push.next(s, allHealthy, T0);
+        assertThat(enter.actions()).containsExactly(new FleetChange.EnterStandby("web", List.of("i-2")));
+        assertThat(enter.observedAgain()).as("a resume from STANDBY checks minHealthyPercent again and waits for the drain").isTrue();
     }
 
     @Test
@@ -445,6 +447,7 @@ class TransitionsTest {
         Transition<PushRollout.State> done = push.next(resumed, commands(inStandby, Map.of("i-1", "Success", "i-2", "Success")),
                 T0.plusSeconds(20));
         assertThat(done.actions()).containsExactly(new FleetChange.ExitStandby("web", List.of("i-1", "i-2")));
+        assertThat(done.observedAgain()).as("a resume from INSTALLING sees the ended commands and the batch InService again").isTrue();
         assertThat(done.state().phase()).isEqualTo(PushRollout.Phase.HEALTH);
         assertThat(done.state().commands()).isEmpty();
     }

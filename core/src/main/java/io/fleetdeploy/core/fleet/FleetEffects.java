@@ -66,16 +66,21 @@ public final class FleetEffects implements Effects {
 
     @Override
     public void apply(Mutation mutation) {
+        apply(mutation, null);
+    }
+
+    /** @param looked the tick's look at the change's group, taken before any change of this tick (see {@link #start(Mutation, Object)}); null: describe it */
+    private void apply(Mutation mutation, GroupView looked) {
         if (!(mutation instanceof FleetChange change)) {
             throw new IllegalArgumentException("Not a fleet change: " + mutation);
         }
         if (change instanceof FleetChange.EnterStandby c) {
-            List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inService);
+            List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inService, looked);
             if (!ids.isEmpty()) {
                 groups.enterStandby(c.group(), ids);
             }
         } else if (change instanceof FleetChange.ExitStandby c) {
-            exitStandbyOnceInStandby(c);
+            exitStandbyOnceInStandby(c, looked);
         } else if (change instanceof FleetChange.SuspendProcesses c) {
             groups.suspendProcesses(c.group(), c.processes());
         } else if (change instanceof FleetChange.ResumeProcesses c) {
@@ -106,12 +111,38 @@ public final class FleetEffects implements Effects {
      */
     @Override
     public Map<String, String> start(Mutation mutation) {
+        return start(mutation, null);
+    }
+
+    /**
+     * As {@link #start(Mutation)}, taking which instances are InService, in Standby or terminating from the look
+     * the transition decided this change on (taken in this tick, before any other change of it) instead of
+     * describing the group again: a push's Standby changes and install cost no DescribeAutoScalingGroups of their
+     * own. Auto Scaling itself still refuses an instance that moved since (the operation then fails and undoes).
+     * Undos never get a look: they describe afresh.
+     */
+    @Override
+    public Map<String, String> start(Mutation mutation, Object lookBefore) {
+        GroupView looked = lookBefore instanceof FleetObservation seen && mutation instanceof FleetChange change
+                ? seen.group().filter(g -> g.name().equals(groupOf(change))).orElse(null) : null;
         if (mutation instanceof FleetChange.Install c) {
-            List<String> ids = needInstall(c);
+            List<String> ids = needInstall(c, looked);
             return ids.isEmpty() ? Map.of() : commands.sendInstall(c.group(), ids, c.version(), timeoutOf(c));
         }
-        apply(mutation);
+        apply(mutation, looked);
         return Map.of();
+    }
+
+    /** The group a change's look must be of (null: a change that needs no look at a group). */
+    private static String groupOf(FleetChange change) {
+        if (change instanceof FleetChange.EnterStandby c) {
+            return c.group();
+        } else if (change instanceof FleetChange.ExitStandby c) {
+            return c.group();
+        } else if (change instanceof FleetChange.Install c) {
+            return c.group();
+        }
+        return null;
     }
 
     /**
@@ -146,7 +177,7 @@ public final class FleetEffects implements Effects {
     private UndoWait undoInstall(FleetChange.Install c, UndoWait waiting) {
         Instant since = waiting != null ? waiting.since() : clock.instant();
         Duration bound = commandBound(c);
-        List<String> running = commands.commandsStillRunning(only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")));
+        List<String> running = commands.commandsStillRunning(only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat"), null));
         if (!running.isEmpty()) {
             UndoWait still = new UndoWait(OTHER_COMMANDS_END, since, running, Map.of(), "the SSM command(s) still running on "
                     + String.join(", ", running) + " to end before installing " + c.version(), COMMAND_POLL);
@@ -157,7 +188,7 @@ public final class FleetEffects implements Effects {
             }
             return still;
         }
-        List<String> ids = needInstall(c);
+        List<String> ids = needInstall(c, null);
         if (ids.isEmpty()) {
             return null;
         }
@@ -195,9 +226,11 @@ public final class FleetEffects implements Effects {
      * The instances the install still has to run on. One that already reports the version needs no
      * command: on undo, that is the one whose install failed (so it still runs the previous version) or never began.
      */
-    private List<String> needInstall(FleetChange.Install c) {
-        return only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat")).stream()
-                .filter(id -> statuses.status(c.group(), id).map(s -> !s.runs(c.version())).orElse(true)).toList();
+    private List<String> needInstall(FleetChange.Install c, GroupView looked) {
+        List<String> present = only(c.group(), c.instanceIds(), i -> !i.lifecycleState().startsWith("Terminat"), looked);
+        // One LIST of the group's statuses, reading only the objects changed since the last look (not a GET per instance).
+        Map<String, InstanceStatus> reported = present.isEmpty() ? Map.of() : statuses.statuses(c.group(), present);
+        return present.stream().filter(id -> reported.get(id) == null || !reported.get(id).runs(c.version())).toList();
     }
 
     private Duration timeoutOf(FleetChange.Install c) {
@@ -314,7 +347,7 @@ public final class FleetEffects implements Effects {
 
     /** Moves those of the change's instances that are in Standby back to InService; returns them. */
     private List<String> exitStandbyWhereStandby(FleetChange.ExitStandby c) {
-        List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby);
+        List<String> ids = only(c.group(), c.instanceIds(), GroupView.InstanceView::inStandby, null);
         if (!ids.isEmpty()) {
             groups.exitStandby(c.group(), ids);
         }
@@ -330,10 +363,11 @@ public final class FleetEffects implements Effects {
     /**
      * A forward exit from Standby. The operation makes it only once its look showed none of the instances still
      * EnteringStandby (it waits for that tick by tick), so no thread waits here: one found EnteringStandby all the
-     * same (changed by someone else since that look) is refused, as Auto Scaling would refuse it.
+     * same (changed by someone else since that look; so a look is taken here unless {@code looked} is that same
+     * tick's) is refused, as Auto Scaling would refuse it.
      */
-    private void exitStandbyOnceInStandby(FleetChange.ExitStandby c) {
-        GroupView view = existing(c.group());
+    private void exitStandbyOnceInStandby(FleetChange.ExitStandby c, GroupView looked) {
+        GroupView view = looked != null ? looked : existing(c.group());
         List<String> entering = c.instanceIds().stream().filter(id -> view.instance(id).map(GroupView.InstanceView::enteringStandby)
                 .orElse(false)).toList();
         if (!entering.isEmpty()) {
@@ -353,8 +387,9 @@ public final class FleetEffects implements Effects {
                 + " describe-target-health), then resume the operation to go on.");
     }
 
-    private List<String> only(String group, List<String> ids, Predicate<GroupView.InstanceView> wanted) {
-        GroupView view = existing(group);
+    /** {@code ids} whose instance is {@code wanted}, as {@code looked} shows the group (null: described afresh). */
+    private List<String> only(String group, List<String> ids, Predicate<GroupView.InstanceView> wanted, GroupView looked) {
+        GroupView view = looked != null ? looked : existing(group);
         return ids.stream().filter(id -> view.instance(id).map(wanted::test).orElse(false)).toList();
     }
 

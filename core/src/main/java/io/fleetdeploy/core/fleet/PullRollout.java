@@ -3,6 +3,7 @@ package io.fleetdeploy.core.fleet;
 import io.fleetdeploy.core.operation.Mutation;
 import io.fleetdeploy.core.operation.OperationDefinition;
 import io.fleetdeploy.core.operation.Transition;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,9 +141,15 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                             + r.version() + " after " + r.timeout() + " (" + r.convergePercent() + "% needed)" + replacing + ". Stragglers: "
                             + (stragglers.isEmpty() ? "none" : PushRollout.describeAll(seen, stragglers)));
                 }
-                return Transition.waitFor(next, line, converged + "/" + inService.size() + " healthy on " + r.version()
+                Transition<State> waiting = Transition.waitFor(next, line, converged + "/" + inService.size() + " healthy on " + r.version()
                         + (stragglers.isEmpty() ? "" : "; waiting for " + String.join(", ", stragglers.subList(0, Math.min(5, stragglers.size())))
                         + (stragglers.size() > 5 ? " and " + (stragglers.size() - 5) + " more" : "")) + replacing + failFast.progress(r));
+                // While no instance converged since the last look and none is reported unhealthy, what the pull waits for
+                // is the agents' own polls and installs: back off as the push does on its waits (a fifth of the time
+                // waited, at most PushRollout.MAX_POLL) instead of three reads per poll interval. Progress, a healthy
+                // streak or an unhealthy report brings the looks back to the poll interval.
+                return line == null && failFast.streak() == 0
+                        ? waiting.pollingAfter(PushRollout.backoff(Duration.between(s.waitSince(), now))) : waiting;
             }
             default: {
                 List<Mutation> actions = s.suspendedByUs().isEmpty() ? List.of()

@@ -213,8 +213,9 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         State next = withBatch(s, batch, outcomes);
         next = new State(r, next.previousVersion(), next.required(), next.suspendedByUs(), next.batches(), next.batch(),
                 Phase.WAIT_STANDBY, 0, now, now, next.outcomes(), next.timings(), Map.of(), 0, s.installTook());
+        // A resume from STANDBY finds the batch in Standby, checks minHealthyPercent again and goes on waiting for the drain.
         return Transition.act(next, s.label() + ": " + String.join(", ", batch) + " leaving traffic",
-                new FleetChange.EnterStandby(r.group(), batch));
+                new FleetChange.EnterStandby(r.group(), batch)).observedAgainOnResume();
     }
 
     private Transition<State> waitStandby(State s, FleetObservation seen, Instant now) {
@@ -347,7 +348,9 @@ public final class PushRollout implements OperationDefinition<PushRollout.State,
         List<String> entering = s.current().stream()
                 .filter(id -> seen.instance(id).map(GroupView.InstanceView::enteringStandby).orElse(false)).toList();
         if (entering.isEmpty()) {
-            return Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(r.group(), s.current()));
+            // A resume from INSTALLING sees the same ended commands and the batch InService, and goes on to the health gate.
+            return Transition.act(s.with(Phase.HEALTH, now), null, new FleetChange.ExitStandby(r.group(), s.current()))
+                    .observedAgainOnResume();
         }
         boolean began = s.phase() != Phase.EXIT_STANDBY;
         State waiting = began ? s.with(Phase.EXIT_STANDBY, now) : s;

@@ -26,6 +26,17 @@ public interface Effects {
     }
 
     /**
+     * As {@link #start(Mutation)}, given the observation this tick's transition decided the mutation on when no
+     * other mutation of the tick came before it (else null): an implementation may take from it what it would
+     * otherwise ask the cloud again within the same tick, where a look taken a moment earlier is as good (which
+     * instances a change still applies to). What must be refused on a state the look cannot vouch for must still
+     * be looked at. By default: {@link #start(Mutation)}.
+     */
+    default Map<String, String> start(Mutation mutation, Object lookBefore) {
+        return start(mutation);
+    }
+
+    /**
      * One step of undoing: makes the inverse of an undo-log entry, or looks whether what it waits for
      * has happened, without waiting. {@code waiting} is what the previous step returned (null the first
      * time, and when a resume must begin this entry afresh). Returns null when the inverse is done;

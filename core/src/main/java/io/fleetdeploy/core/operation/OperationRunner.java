@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -37,7 +38,10 @@ public final class OperationRunner {
      * long after the last write: the next mutation writes it first anyway, and a resume from the older state
      * only observes again. A tick that made a change always writes the state after it, since that state
      * may hold what only the observation before the change could tell (processes that were not suspended
-     * before we suspended them). Without it a push wrote the record on nearly every tick.
+     * before we suspended them), unless the record already holds that state (an install saved with its
+     * commands as soon as they were sent) or the transition says a resume from the state before observes its
+     * way back to it ({@link Transition#observedAgainOnResume}: a batch entering or leaving Standby). Without
+     * it a push wrote the record on nearly every tick.
      */
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
@@ -173,8 +177,9 @@ public final class OperationRunner {
         private final Map<String, Long> counterAtStart;
         /** Ticks that failed on a transient error since the last one that went through. */
         private int transientFailures;
-        /** When the record was last written. */
+        /** When the record was last written, and the operation's state it held then. */
         private Instant savedAt;
+        private JsonNode savedState;
         /** Set while the session waits for its group's lease; nothing of the operation is written meanwhile. */
         private LeaseWait leaseWait;
         /** What it waits for while it waits for the lease (the record's own waitingFor is the operation's). */
@@ -187,7 +192,9 @@ public final class OperationRunner {
             this.abort = abort;
             this.leaseWait = leaseWait;
             this.leaseRenewedAt = clock.instant();
+            // Written once the lease is held (waitForLease saves it): until then nothing is due.
             this.savedAt = clock.instant();
+            this.savedState = record.state();
             this.callsBefore = record.apiCalls();
             this.counterAtStart = apiCalls.snapshot();
         }
@@ -353,6 +360,8 @@ public final class OperationRunner {
                 O observation = definition.observe(state);
                 Transition<S> transition = definition.next(state, observation, clock.instant());
                 S next = transition.state();
+                // The look the transition decided on still describes the fleet for its first mutation, not after it.
+                Object lookBefore = observation;
                 for (Mutation mutation : transition.actions()) {
                     List<UndoEntry> undo = new ArrayList<>(record.undo());
                     // A tick retried after a transient error computes the same mutation again: one entry is enough.
@@ -362,7 +371,8 @@ public final class OperationRunner {
                         save();
                     }
                     line(mutation.describe());
-                    Map<String, String> started = effects.start(mutation);
+                    Map<String, String> started = effects.start(mutation, lookBefore);
+                    lookBefore = null;
                     if (!started.isEmpty()) {
                         // Saved before anything else can fail: a resume must observe this work, not start it again.
                         next = definition.started(next, mutation, started);
@@ -377,14 +387,17 @@ public final class OperationRunner {
                     line(transition.progress());
                 }
                 boolean changed = !transition.actions().isEmpty() || transition.progress() != null
-                        || !record.state().equals(before.state()) || !java.util.Objects.equals(record.waitingFor(), before.waitingFor());
+                        || !record.state().equals(before.state()) || !Objects.equals(record.waitingFor(), before.waitingFor());
                 switch (transition.outcome()) {
                     case DONE -> finish(OperationStatus.SUCCEEDED, "Succeeded.");
                     case FAILED -> fail(transition.failure());
                     default -> {
-                        if (!transition.actions().isEmpty()
+                        // A change's state is written unless the record already holds it (an install's commands were
+                        // saved as soon as they were sent) or a resume would observe its way to it again; see
+                        // CHECKPOINT_INTERVAL: an observation alone is not worth a write every tick.
+                        if (!transition.actions().isEmpty() && !transition.observedAgain() && !record.state().equals(savedState)
                                 || changed && !clock.instant().isBefore(savedAt.plus(CHECKPOINT_INTERVAL))) {
-                            save(); // see CHECKPOINT_INTERVAL: an observation alone is not worth a write every tick
+                            save();
                         }
                     }
                 }
@@ -520,6 +533,7 @@ public final class OperationRunner {
             record = record.withApiCalls(ApiCalls.plusDifference(callsBefore, counterAtStart, apiCalls.snapshot()));
             store.save(record);
             savedAt = clock.instant();
+            savedState = record.state();
         }
 
         /**

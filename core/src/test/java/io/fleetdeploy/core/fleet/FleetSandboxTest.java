@@ -89,6 +89,17 @@ class FleetSandboxTest {
         // Standby's look, the drain's and the first checks' backoffs, then healthyChecks looks in a row, per batch.
         assertThat(done.apiCalls().get("ElasticLoadBalancingV2.DescribeTargetHealth")).as("target health looks: %s", done.apiCalls())
                 .isLessThanOrEqualTo(2 * backoffLooks + 3L * timings.size());
+        // One DescribeAutoScalingGroups per look, none of the changes' own: every look but the first (planning) and the
+        // last (resuming the processes) also reads target health or the install's invocations. A Describe made again by
+        // entering Standby, the install or leaving Standby (3 per batch before) breaks this bound.
+        long looksBesides = done.apiCalls().get("ElasticLoadBalancingV2.DescribeTargetHealth") + done.apiCalls().get("Ssm.ListCommandInvocations");
+        assertThat(done.apiCalls().get("AutoScaling.DescribeAutoScalingGroups")).as("group looks: %s", done.apiCalls())
+                .isLessThanOrEqualTo(looksBesides + 2);
+        // Agent statuses are one LIST of the group's prefix per look that needs them and a GET only of an object changed
+        // since: each instance's status is read when planning and once more after its install, whatever the number of
+        // looks (a GET per instance per look, or per instance before its install, breaks this). The rest reads the channel
+        // and the release when planning and moving the channel (one run: 11 in all, 5 of them those).
+        assertThat(done.apiCalls().get("S3.GetObject")).as("S3 reads: %s", done.apiCalls()).isLessThanOrEqualTo(2 * 3 + 6);
     }
 
     /**

@@ -130,7 +130,9 @@ class TransitionsTest {
 
         FleetObservation allHealthy = seen(Map.of("i-1", "InService", "i-2", "InService", "i-3", "InService"),
                 Map.of("i-1", "healthy", "i-2", "healthy", "i-3", "healthy"), "2.0", null);
-        assertThat(push.next(s, allHealthy, T0).actions()).containsExactly(new FleetChange.EnterStandby("web", List.of("i-2")));
+        Transition<PushRollout.State> enter = push.next(s, allHealthy, T0);
+        assertThat(enter.actions()).containsExactly(new FleetChange.EnterStandby("web", List.of("i-2")));
+        assertThat(enter.observedAgain()).as("a resume from STANDBY checks minHealthyPercent again and waits for the drain").isTrue();
     }
 
     @Test
@@ -235,6 +237,10 @@ class TransitionsTest {
         Transition<PullRollout.State> waiting = pull.next(prepared.state(), half, T0.plusSeconds(5));
         assertThat(waiting.progress()).isEqualTo("converged 2/4 healthy on 2.0");
         assertThat(pull.next(waiting.state(), half, T0.plusSeconds(10)).progress()).isNull(); // one line per change, not per poll
+        // Nothing moved since the last look: the next one backs off (a fifth of the 50 s since the pointer moved); a look
+        // that saw progress keeps the poll interval (null), since more instances are likely to follow.
+        assertThat(waiting.nextPoll()).as("after progress").isNull();
+        assertThat(pull.next(waiting.state(), half, T0.plusSeconds(50)).nextPoll()).as("no progress").isEqualTo(Duration.ofSeconds(10));
         Transition<PullRollout.State> timedOut = pull.next(waiting.state(), half, T0.plus(Duration.ofMinutes(2)));
         assertThat(timedOut.failure()).contains("only 2 of 4", "Stragglers: i-3: InService, target healthy, reports 1.0 installed");
 
@@ -244,8 +250,11 @@ class TransitionsTest {
                 Map.of("i-1", List.of(new TargetState("healthy", null)), "i-2", List.of(new TargetState("healthy", null)),
                         "i-3", List.of(new TargetState("unhealthy", "Target.FailedHealthChecks"))), threeQuarters.statuses(), Optional.empty());
         assertThat(pull.next(waiting.state(), threeQuartersOneUnhealthy, T0.plusSeconds(15)).state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        assertThat(pull.next(waiting.state(), threeQuartersOneUnhealthy, T0.plusSeconds(50)).nextPoll())
+                .as("an unhealthy report counts towards the fail-fast at each poll").isNull();
         Transition<PullRollout.State> firstCheck = pull.next(waiting.state(), threeQuarters, T0.plusSeconds(15));
         assertThat(firstCheck.state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        assertThat(firstCheck.nextPoll()).as("healthy check 1/2: the next look counts towards the streak").isNull();
         assertThat(pull.next(firstCheck.state(), threeQuarters, T0.plusSeconds(16)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
     }
 
@@ -445,6 +454,7 @@ class TransitionsTest {
         Transition<PushRollout.State> done = push.next(resumed, commands(inStandby, Map.of("i-1", "Success", "i-2", "Success")),
                 T0.plusSeconds(20));
         assertThat(done.actions()).containsExactly(new FleetChange.ExitStandby("web", List.of("i-1", "i-2")));
+        assertThat(done.observedAgain()).as("a resume from INSTALLING sees the ended commands and the batch InService again").isTrue();
         assertThat(done.state().phase()).isEqualTo(PushRollout.Phase.HEALTH);
         assertThat(done.state().commands()).isEmpty();
     }

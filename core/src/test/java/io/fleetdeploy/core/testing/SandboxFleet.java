@@ -205,8 +205,10 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
             }
         }
         for (GroupSpec g : groups) {
-            Await.until("group " + g.name() + " serves " + OLD + " on " + g.instances() + " instances", Duration.ofMinutes(5),
-                    () -> servingVersion(g.name(), OLD, g.instances()));
+            // Each launch installs 1.0 with the agent and the AWS CLI: a benchmark's 50 or 100 instances on a loaded
+            // machine take longer than a test's few, so the bound grows with the group.
+            Await.until("group " + g.name() + " serves " + OLD + " on " + g.instances() + " instances",
+                    Duration.ofMinutes(5).plusSeconds(6L * g.instances()), () -> servingVersion(g.name(), OLD, g.instances()));
         }
     }
 

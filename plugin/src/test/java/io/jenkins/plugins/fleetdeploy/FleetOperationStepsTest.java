@@ -63,6 +63,7 @@ class FleetOperationStepsTest {
 
         r.assertLogContains("rolloutGroup on bad ended ROLLED_BACK (operation rollout-", b);
         r.assertLogContains("unhealthy on " + SandboxFleet.UNHEALTHY, b);
+        r.assertLogContains("undo: install " + SandboxFleet.OLD + " on ", b);
         r.assertLogContains("Everything this operation changed was put back.", b);
         r.assertLogNotContains("batch 2/2", b);
         r.assertLogNotContains("rollout SUCCEEDED", b);

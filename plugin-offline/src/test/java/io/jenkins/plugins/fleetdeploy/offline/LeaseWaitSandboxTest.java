@@ -85,6 +85,13 @@ class LeaseWaitSandboxTest {
         return fleet.store().list().stream().filter(o -> o.group().equals(GROUP) && !operationsBefore.contains(o.id())).toList();
     }
 
+    /** No operation of this test's started, the other operation still holds its lease, and the group still serves the old release. */
+    private void assertNothingChangedWhileHeldBy(Lease other) {
+        assertThat(newOperations()).isEmpty();
+        assertThat(leases.read(GROUP)).get().extracting(Lease::etag).isEqualTo(other.etag());
+        assertThat(SANDBOX.servingVersion(GROUP, SandboxFleet.OLD, 2)).isTrue();
+    }
+
     private static String status(Build build) {
         return build.running().values().stream().map(e -> e.getStatus()).filter(s -> s != null && s.startsWith("rolloutGroup")).findFirst()
                 .orElse("(rolloutGroup not running)");
@@ -128,9 +135,7 @@ class LeaseWaitSandboxTest {
             assertThat(build.result()).as(build.log()).isEqualTo("FAILURE");
             assertThat(build.log()).contains("Group leased is being changed by operator@bastion (operation manual-1")
                     .contains("Nothing was changed").doesNotContain("Waiting up to");
-            assertThat(newOperations()).isEmpty();
-            assertThat(leases.read(GROUP)).get().extracting(Lease::etag).isEqualTo(other.etag());
-            assertThat(SANDBOX.servingVersion(GROUP, SandboxFleet.OLD, 2)).isTrue();
+            assertNothingChangedWhileHeldBy(other);
         } finally {
             leases.release(other);
         }
@@ -152,9 +157,7 @@ class LeaseWaitSandboxTest {
             assertThat(build.result()).as(build.log()).isEqualTo("FAILURE");
             assertThat(build.log()).contains("Waiting up to PT1M for the lease on group leased held by operator@bastion (operation manual-1).")
                     .contains("Group leased is being changed by operator@bastion (operation manual-1").contains("Nothing was changed");
-            assertThat(newOperations()).isEmpty();
-            assertThat(leases.read(GROUP)).get().extracting(Lease::etag).isEqualTo(other.etag());
-            assertThat(SANDBOX.servingVersion(GROUP, SandboxFleet.OLD, 2)).isTrue();
+            assertNothingChangedWhileHeldBy(other);
         } finally {
             leases.release(other);
         }

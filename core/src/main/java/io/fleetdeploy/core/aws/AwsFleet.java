@@ -73,7 +73,7 @@ public final class AwsFleet implements AutoCloseable {
         AutoScalingGroups groups = new AutoScalingGroups(autoScaling);
         Elbv2Traffic traffic = new Elbv2Traffic(elbv2);
         S3FleetRecords records = new S3FleetRecords(s3, releases, runnerSettings.holder());
-        S3Leases leases = new S3Leases(s3, layout, clock, sleeper);
+        S3Leases leases = new S3Leases(s3, layout, clock);
         OperationRunner runner = new OperationRunner(store, leases, clock, sleeper, progress, runnerSettings, apiCalls,
                 new TransientAwsErrors());
         SsmCommands commands = new SsmCommands(ssm, new SsmCommands.AgentSettings(layout, options.agentS3Endpoint(), options.agentHome()));

@@ -279,7 +279,8 @@ public final class OperationRunner {
                 throw S3Leases.busy(held);
             }
             if (blocking == null || !blocking.operationId().equals(held.operationId())) {
-                progress.info(S3Leases.waitingLine(held, settings.lease().waitForLease()));
+                progress.info("Waiting up to " + settings.lease().waitForLease() + " for the lease on group " + group + " held by "
+                        + held.holder() + " (operation " + held.operationId() + ").");
             }
             leaseWait = new LeaseWait(leaseWait.giveUpAt(), leaseWait.resuming(), held);
             leaseWaitingFor = "the lease on group " + group + " held by " + held.holder() + " (operation "

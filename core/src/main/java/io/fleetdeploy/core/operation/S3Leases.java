@@ -21,7 +21,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * One lease per group: {@code leases/<group>.json}, created with {@code If-None-Match: *} so that
  * of two concurrent acquirers exactly one wins, renewed and taken over with {@code If-Match} on the
- * ETag we last saw, so a renewal never overwrites someone else's lease.
+ * ETag we last saw, so a renewal never overwrites someone else's lease. Nothing here waits or sleeps: an
+ * operation that waits for a held lease does so tick by tick in its runner ({@link OperationRunner}).
  */
 public final class S3Leases {
 
@@ -31,52 +32,27 @@ public final class S3Leases {
     private final S3Client s3;
     private final S3Layout layout;
     private final Clock clock;
-    private final Sleeper sleeper;
 
-    public S3Leases(S3Client s3, S3Layout layout, Clock clock, Sleeper sleeper) {
+    public S3Leases(S3Client s3, S3Layout layout, Clock clock) {
         this.s3 = s3;
         this.layout = layout;
         this.clock = clock;
-        this.sleeper = sleeper;
     }
 
     /** Races lost in a row (someone else wrote the lease between our read and our write) before one try gives up. */
     private static final int RACES_PER_TRY = 5;
-    /** How often {@link #acquire} looks again while it waits. */
-    private static final Duration RETRY_EVERY = Duration.ofSeconds(2);
 
     /**
-     * Takes the group's lease for {@code operationId}, blocking: tries, and while a live lease of another
-     * operation is in the way waits up to {@code waitForLease} (looking again every two seconds), then fails
-     * naming the holder. For a caller that may hold its thread (a tool, a test); the runner waits tick by tick
-     * with {@link #tryAcquire} instead.
+     * One try at the group's lease, as {@link #tryAcquire}, for a caller that has nothing to do but fail when
+     * another live operation holds it (a tool, a test's other operation): the lease, or {@link #busy} naming the
+     * holder. It never waits, whatever {@code options.waitForLease()} says: waiting is the runner's, tick by tick.
      */
     public Lease acquire(String group, String holder, String operationId, LeaseOptions options, ProgressListener progress) {
-        Instant giveUpAt = clock.instant().plus(options.waitForLease());
-        Lease toldAbout = null;
-        while (true) {
-            LeaseAttempt attempt = tryAcquire(group, holder, operationId, options, progress);
-            if (attempt.held()) {
-                return attempt.lease();
-            }
-            Lease held = attempt.heldBy();
-            Instant now = clock.instant();
-            if (!now.isBefore(giveUpAt)) {
-                throw busy(held);
-            }
-            if (toldAbout == null || !toldAbout.operationId().equals(held.operationId())) {
-                progress.info(waitingLine(held, options.waitForLease()));
-                toldAbout = held;
-            }
-            Duration untilGiveUp = Duration.between(now, giveUpAt);
-            try {
-                sleeper.sleep(RETRY_EVERY.compareTo(untilGiveUp) < 0 ? RETRY_EVERY : untilGiveUp);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FleetDeployException("Interrupted while waiting for the lease on group " + group + " held by "
-                        + held.holder() + " (operation " + held.operationId() + ").", "Nothing was changed.", "Run the operation again.", e);
-            }
+        LeaseAttempt attempt = tryAcquire(group, holder, operationId, options, progress);
+        if (!attempt.held()) {
+            throw busy(attempt.heldBy());
         }
+        return attempt.lease();
     }
 
     /**
@@ -128,12 +104,6 @@ public final class S3Leases {
                         + ", lease valid until " + held.expires() + ").",
                 "Nothing was changed.",
                 "Wait for that operation to finish, give waitForLease to wait for it, or use force if its holder is gone.");
-    }
-
-    /** The one line said when a wait for the lease begins, and again when another operation holds it. */
-    public static String waitingLine(Lease held, Duration waitForLease) {
-        return "Waiting up to " + waitForLease + " for the lease on group " + held.group() + " held by " + held.holder()
-                + " (operation " + held.operationId() + ").";
     }
 
     /** Extends the lease; fails when it is no longer ours (taken over with force, or expired and taken). */

@@ -54,7 +54,7 @@ class FleetOperationsTest {
         fleet.published.add("2.0");
         S3Layout layout = S3Layout.of(S3.bucket(), "deploys", "shop");
         store = new OperationStore(S3.client(), layout, FleetChange.mapper());
-        leases = new S3Leases(S3.client(), layout, clock, clock.sleeper());
+        leases = new S3Leases(S3.client(), layout, clock);
     }
 
     private FleetOperations operations(String holder) {

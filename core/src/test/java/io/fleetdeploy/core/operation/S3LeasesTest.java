@@ -36,7 +36,7 @@ class S3LeasesTest {
     private final TestClock clock = new TestClock();
 
     private S3Leases leases() {
-        return new S3Leases(S3.client(), S3Layout.of(S3.bucket(), "", "shop"), clock, clock.sleeper());
+        return new S3Leases(S3.client(), S3Layout.of(S3.bucket(), "", "shop"), clock);
     }
 
     @Test
@@ -109,36 +109,25 @@ class S3LeasesTest {
     }
 
     @Test
-    void waitForLeaseWaitsUntilTheHolderReleasesIt() {
+    void acquireIsOneTryThatNeverWaitsAndFailsNamingTheHolder() {
         S3Leases leases = leases();
-        Lease first = leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
-        List<String> lines = new ArrayList<>();
-        S3Leases waiting = new S3Leases(S3.client(), S3Layout.of(S3.bucket(), "", "shop"), clock, d -> {
-            clock.advance(d);
-            leases.release(first); // the other operation ends while we wait
-        });
-        Lease second = waiting.acquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofMinutes(5), false), lines::add);
-        assertThat(second.holder()).isEqualTo("ci#2");
-        assertThat(lines).singleElement().asString().contains("Waiting up to PT5M", "ci#1");
-    }
+        Lease first = leases.acquire("web", "ci#1", "op-1", new LeaseOptions(Duration.ofHours(1), null, false), ProgressListener.NONE);
 
-    @Test
-    void waitForLeaseGivesUpAfterItsTimeoutNamingTheHolder() {
-        S3Leases leases = leases();
-        leases.acquire("web", "ci#1", "op-1", new LeaseOptions(Duration.ofHours(1), null, false), ProgressListener.NONE);
-        assertThatThrownBy(() -> leases.acquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofSeconds(30), false),
-                ProgressListener.NONE)).hasMessageContaining("being changed by ci#1");
+        // waitForLease is the runner's (tick by tick); acquire tries once, whatever the options say.
+        assertThatThrownBy(() -> leases.acquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofMinutes(5), false),
+                ProgressListener.NONE)).isInstanceOf(FleetDeployException.class)
+                .hasMessageContaining("Group web is being changed by ci#1 (operation op-1, lease valid until " + first.expires() + ")")
+                .hasMessageContaining("Nothing was changed").hasMessageContaining("give waitForLease to wait for it");
+
+        assertThat(leases.read("web")).get().extracting(Lease::etag).isEqualTo(first.etag());
     }
 
     @Test
     void oneTryAtALiveLeaseNamesItsHolderAndUntilWhenWithoutWaiting() {
         S3Leases leases = leases();
         Lease first = leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
-        S3Leases noSleep = new S3Leases(S3.client(), S3Layout.of(S3.bucket(), "", "shop"), clock, d -> {
-            throw new AssertionError("one try never sleeps");
-        });
 
-        LeaseAttempt attempt = noSleep.tryAcquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofMinutes(5), false),
+        LeaseAttempt attempt = leases.tryAcquire("web", "ci#2", "op-2", new LeaseOptions(null, Duration.ofMinutes(5), false),
                 ProgressListener.NONE);
 
         assertThat(attempt.held()).isFalse();
@@ -179,6 +168,33 @@ class S3LeasesTest {
         assertThat(store().load(second.id()).status()).isEqualTo(OperationStatus.RUNNING);
         assertThat(lines).anyMatch(l -> l.equals("[" + second.id() + "] started by ci#2."));
         assertThat(second.runToEnd().status()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(leases.read("web")).as("released at the end").isEmpty();
+    }
+
+    @Test
+    void aWaitSaysWhoItWaitsForOncePerHolderWhenTheLeasePassesToAnotherOperation() {
+        S3Leases leases = leases();
+        Lease first = leases.acquire("web", "ci#1", "op-1", LeaseOptions.defaults(), ProgressListener.NONE);
+        List<String> lines = new ArrayList<>();
+        OperationRunner.Session<?, ?> waiting = runner("ci#2", new LeaseOptions(null, Duration.ofMinutes(5), false), lines)
+                .start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());
+        clock.advance(waiting.tick());
+
+        leases.release(first);
+        Lease third = leases.acquire("web", "ci#3", "op-3", LeaseOptions.defaults(), ProgressListener.NONE); // another operation got in first
+        for (int i = 0; i < 3; i++) {
+            clock.advance(waiting.tick());
+        }
+
+        assertThat(lines).filteredOn(l -> l.startsWith("Waiting")).containsExactly(
+                "Waiting up to PT5M for the lease on group web held by ci#1 (operation op-1).",
+                "Waiting up to PT5M for the lease on group web held by ci#3 (operation op-3).");
+        assertThat(waiting.waitingFor()).contains("held by ci#3 (operation op-3");
+        assertThat(store().list()).as("nothing written while it waits").isEmpty();
+
+        leases.release(third);
+        assertThat(waiting.tick()).isEqualTo(Duration.ZERO);
+        assertThat(waiting.runToEnd().status()).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(leases.read("web")).as("released at the end").isEmpty();
     }
 
@@ -304,7 +320,7 @@ class S3LeasesTest {
                 })).build();
         try (throttled) {
             List<String> lines = new ArrayList<>();
-            OperationRunner runner = new OperationRunner(store(), new S3Leases(throttled, S3Layout.of(S3.bucket(), "", "shop"), clock, clock.sleeper()),
+            OperationRunner runner = new OperationRunner(store(), new S3Leases(throttled, S3Layout.of(S3.bucket(), "", "shop"), clock),
                     clock, clock.sleeper(), lines::add, new RunnerSettings(Duration.ofSeconds(5), new LeaseOptions(null, Duration.ofMinutes(5), false), "ci#2"),
                     ApiCalls.NONE, new TransientAwsErrors());
             OperationRunner.Session<?, ?> second = runner.start(new Noop(), m -> { }, new Noop.State("web"), OnFailure.ROLLBACK, new AbortSignal());

@@ -229,7 +229,7 @@ public final class SandboxFleet implements BeforeAllCallback, AfterAllCallback, 
 
     /** The groups' leases in the sandbox's bucket, as another operation (an operator's CLI run) takes and releases them. */
     public S3Leases leases() {
-        return new S3Leases(s3, layout, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
+        return new S3Leases(s3, layout, Clock.systemUTC());
     }
 
     public AutoScalingClient autoScaling() {

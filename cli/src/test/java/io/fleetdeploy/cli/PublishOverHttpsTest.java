@@ -2,11 +2,14 @@ package io.fleetdeploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fleetdeploy.core.Json;
 import io.fleetdeploy.core.release.Sha256;
 import io.fleetdeploy.core.testing.EmbeddedS3Proxy;
+import io.fleetdeploy.core.aws.AwsClients;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Publishing over HTTPS, as every publish to real S3 goes: the CLI in a JVM of its own (a trust
  * store given the way users give one, {@code -Djavax.net.ssl.trustStore}) uploads a multipart
  * bundle to an S3Proxy that serves HTTPS only, and the AWS CLI, an independent client that trusts
- * the same certificate, reads back what was stored.
+ * the same certificate, reads back what was stored. The upload encrypts in BoringSSL where its
+ * native library loads and in the JDK's TLS where it does not.
  */
 class PublishOverHttpsTest {
 
@@ -70,28 +74,78 @@ class PublishOverHttpsTest {
         assertThat(OpenSsl.isAvailable())
                 .as("netty-tcnative-boringssl-static on the CLI's runtime class path loads here: %s", OpenSsl.unavailabilityCause())
                 .isTrue();
+        assertThat(AwsClients.uploadTlsProvider()).isEqualTo(SslProvider.OPENSSL);
     }
 
     @Test
-    void aMultipartPublishOverHttpsStoresTheBundleTheManifestNames() throws Exception {
-        Path bundle = temp.resolve("bundle.tar.gz");
-        byte[] bytes = new byte[20 * 1024 * 1024]; // two parts of the default 16 MiB part size
-        new Random(7).nextBytes(bytes);
+    void aMultipartPublishOverHttpsEncryptsInBoringSslAndStoresTheBundleTheManifestNames() throws Exception {
+        Path bundle = randomBundle("bundle.tar.gz", 7);
+        // The JDK's TLS debug log names the thread of every handshake the JDK's own SSLEngine makes:
+        // the upload's connections (Netty event loop threads) must make none, BoringSSL makes them.
+        Ran publish = publish(bundle, "1.0", "-Djavax.net.debug=ssl:handshake");
+
+        assertThat(jdkClientHellos(publish.err()))
+                .as("the JDK's TLS log is on: the plain S3 client (HEAD, manifest) still uses the JDK's TLS")
+                .isNotEmpty()
+                .as("handshakes the JDK made on the upload's Netty threads")
+                .noneMatch(line -> line.contains(NETTY_THREAD));
+        assertStoredAsPublished(bundle, publish.out(), "1.0");
+    }
+
+    @Test
+    void whereBoringSslCannotLoadThePublishUsesTheJdksTlsWithTheSameTrustStoreAndSaysNothingAboutIt() throws Exception {
+        Path bundle = randomBundle("fallback.tar.gz", 11);
+        // Netty unpacks the native library into its work directory before loading it: under a regular
+        // file no directory can be made, so the library cannot load, as on a platform without a build of it.
+        Path noWorkDirectory = bundle.resolve("native");
+        Ran publish = publish(bundle, "2.0", "-Dio.netty.native.workdir=" + noWorkDirectory, "-Djavax.net.debug=ssl:handshake");
+
+        assertThat(jdkClientHellos(publish.err()))
+                .as("handshakes the JDK made on the upload's Netty threads, trusting the certificate through -Djavax.net.ssl.trustStore")
+                .anyMatch(line -> line.contains(NETTY_THREAD));
+        assertThat(publish.err()).as("what the command printed besides the JDK's TLS log")
+                .doesNotContainIgnoringCase("tcnative").doesNotContain("OpenSsl").doesNotContain("UnsatisfiedLinkError")
+                .doesNotContainIgnoringCase("native library");
+        assertStoredAsPublished(bundle, publish.out(), "2.0");
+    }
+
+    /** The name the AWS SDK gives the Netty event loop threads that carry the upload's connections. */
+    private static final String NETTY_THREAD = "aws-java-sdk-NettyEventLoop";
+
+    /** The JDK TLS debug log's lines for a ClientHello the JDK's SSLEngine produced; each names its thread. */
+    private static List<String> jdkClientHellos(String stderr) {
+        return stderr.lines().filter(line -> line.startsWith("javax.net.ssl|") && line.contains("Produced ClientHello")).toList();
+    }
+
+    /** A bundle of two parts at the default 16 MiB part size, so the SDK's multipart upload runs. */
+    private static Path randomBundle(String name, long seed) throws IOException {
+        Path bundle = temp.resolve(name);
+        byte[] bytes = new byte[20 * 1024 * 1024];
+        new Random(seed).nextBytes(bytes);
         bytes[0] = 0x1f;
         bytes[1] = (byte) 0x8b;
-        Files.write(bundle, bytes);
+        return Files.write(bundle, bytes);
+    }
 
-        List<String> publish = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=changeit",
-                "-cp", System.getProperty("java.class.path"), FleetDeployCli.class.getName(),
+    /** Runs {@code fleet-deploy publish --json} in a JVM of its own that trusts the proxy through the trust store system properties. */
+    private static Ran publish(Path bundle, String version, String... jvmOptions) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=changeit"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FleetDeployCli.class.getName(),
                 "publish", "--endpoint", s3.endpoint().toString(), "--region", s3.region().id(),
-                "--bucket", BUCKET, "--app", "shop", "--version", "1.0", "--json", bundle.toString()));
-        String out = run(publish);
+                "--bucket", BUCKET, "--app", "shop", "--version", version, "--json", bundle.toString()));
+        return run(command);
+    }
 
-        JsonNode manifest = Json.mapper().readTree(out);
+    /** Standard output is the manifest alone, and the AWS CLI downloads the bytes it names. */
+    private static void assertStoredAsPublished(Path bundle, String stdout, String version) throws Exception {
+        // Fails on anything before or after the one JSON document (stdout carries --json output).
+        JsonNode manifest = Json.mapper().readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(stdout);
+        assertThat(manifest.get("version").asText()).isEqualTo(version);
         assertThat(manifest.get("sha256").asText()).isEqualTo(Sha256.of(bundle));
-        Path downloaded = temp.resolve("downloaded.tar.gz");
-        run(awsCli("s3", "cp", "--only-show-errors", "s3://" + BUCKET + "/shop/releases/1.0/bundle.tar.gz", downloaded.toString()));
+        Path downloaded = temp.resolve("downloaded-" + version + ".tar.gz");
+        run(awsCli("s3", "cp", "--only-show-errors", "s3://" + BUCKET + "/shop/releases/" + version + "/bundle.tar.gz", downloaded.toString()));
         assertThat(Sha256.of(downloaded)).as("the stored bundle, read by the AWS CLI").isEqualTo(Sha256.of(bundle));
     }
 
@@ -107,8 +161,11 @@ class PublishOverHttpsTest {
         run(command);
     }
 
-    /** Runs {@code command} to its end (bounded), asserts exit 0 and returns its standard output. */
-    private static String run(List<String> command) throws IOException, InterruptedException {
+    private record Ran(String out, String err) {
+    }
+
+    /** Runs {@code command} to its end (bounded), asserts exit 0 and returns what it printed. */
+    private static Ran run(List<String> command) throws IOException, InterruptedException {
         Path stdout = Files.createTempFile(temp, "out", ".txt");
         Path stderr = Files.createTempFile(temp, "err", ".txt");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
@@ -123,6 +180,6 @@ class PublishOverHttpsTest {
         }
         String err = Files.readString(stderr, StandardCharsets.UTF_8);
         assertThat(process.exitValue()).as("%s: %s", name, err).isZero();
-        return Files.readString(stdout, StandardCharsets.UTF_8);
+        return new Ran(Files.readString(stdout, StandardCharsets.UTF_8), err);
     }
 }

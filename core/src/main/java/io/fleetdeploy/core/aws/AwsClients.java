@@ -1,5 +1,7 @@
 package io.fleetdeploy.core.aws;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,10 +144,23 @@ public final class AwsClients {
     /**
      * Netty settings for uploads: every part waiting for a connection counts against the
      * acquisition timeout, whose default (10 s) a large bundle on a slow link or a busy machine
-     * exceeds although nothing is wrong.
+     * exceeds although nothing is wrong. TLS as {@link #uploadTlsProvider()} says.
      */
     static NettyNioAsyncHttpClient.Builder uploadHttpClient(NettyNioAsyncHttpClient.Builder builder) {
-        return builder.maxConcurrency(64).connectionAcquisitionTimeout(Duration.ofMinutes(2));
+        return builder.maxConcurrency(64).connectionAcquisitionTimeout(Duration.ofMinutes(2)).sslProvider(uploadTlsProvider());
+    }
+
+    /**
+     * Where uploads encrypt: in BoringSSL (Netty's {@link SslProvider#OPENSSL}) when its native
+     * library loads, which takes far less CPU per byte than the JDK's own SSLEngine; otherwise in
+     * the JDK. Only the command line ships the library (netty-tcnative-boringssl-static): the
+     * Jenkins plugin and any platform without a native build of it keep the JDK's TLS, and a
+     * library that fails to load is reported to Netty's debug log only, so nothing reaches the
+     * command's output. Both providers verify the server with the JDK's default trust managers,
+     * so {@code -Djavax.net.ssl.trustStore} (private CAs, S3-compatible endpoints) holds for both.
+     */
+    public static SslProvider uploadTlsProvider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /**

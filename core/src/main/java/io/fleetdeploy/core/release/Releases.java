@@ -298,14 +298,8 @@ public final class Releases implements AutoCloseable {
     private String abortIncompleteUploads(String key, List<String> uploadIds) {
         List<String> notAborted = new ArrayList<>();
         for (String uploadId : uploadIds) {
-            try {
-                s3.abortMultipartUpload(b -> b.bucket(layout.bucket()).key(key).uploadId(uploadId));
-            } catch (SdkException e) {
-                // NoSuchUpload (a plain 404 from some S3-compatible stores): the SDK's own abort came first.
-                boolean gone = e instanceof NoSuchUploadException || e instanceof AwsServiceException service && service.statusCode() == 404;
-                if (!gone) {
-                    notAborted.add(uploadId);
-                }
+            if (!abortAndConfirm(key, uploadId)) {
+                notAborted.add(uploadId);
             }
         }
         if (!notAborted.isEmpty()) {
@@ -315,6 +309,40 @@ public final class Releases implements AutoCloseable {
         }
         return uploadIds.isEmpty() ? "This publish stored nothing."
                 : "This publish stored nothing: its incomplete multipart upload was aborted.";
+    }
+
+    /** Aborts of one upload, the confirming listing after each included: the first and one more if it is still listed. */
+    private static final int ABORT_ATTEMPTS = 2;
+
+    /**
+     * Aborts {@code uploadId} and confirms that S3 no longer lists it. S3 documents that a part
+     * still in flight when an upload is aborted may land after the abort (the SDK may still be
+     * sending parts of a failed upload), so an upload still listed is aborted once more; if it is
+     * still listed then, it is reported as not aborted. A listing we may not make (no
+     * s3:ListBucketMultipartUploads) leaves the abort's own answer as the word.
+     */
+    private boolean abortAndConfirm(String key, String uploadId) {
+        for (int attempt = 1; attempt <= ABORT_ATTEMPTS; attempt++) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(layout.bucket()).key(key).uploadId(uploadId));
+            } catch (SdkException e) {
+                // NoSuchUpload (a plain 404 from some S3-compatible stores): the SDK's own abort came first.
+                boolean gone = e instanceof NoSuchUploadException || e instanceof AwsServiceException service && service.statusCode() == 404;
+                if (!gone) {
+                    return false;
+                }
+            }
+            try {
+                boolean listed = s3.listMultipartUploadsPaginator(b -> b.bucket(layout.bucket()).prefix(key)).uploads().stream()
+                        .anyMatch(upload -> upload.key().equals(key) && upload.uploadId().equals(uploadId));
+                if (!listed) {
+                    return true;
+                }
+            } catch (SdkException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private StoredBundle adoptExisting(String key, HeadObjectResponse head, String sha256, String ourUpload) {

@@ -39,6 +39,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
@@ -252,6 +253,77 @@ class ReleasesTest {
             assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads()).isEmpty();
             assertThat(S3.objects()).isEmpty();
         }
+    }
+
+    @Test
+    void anUploadStillListedAfterItsAbortIsAbortedOnceMore() throws Exception {
+        Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 22);
+        List<String> abortsSent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SteppingInMultipartClient client = new SteppingInMultipartClient(created -> { },
+                SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
+             S3Client firstAbortMisses = AwsClients.s3(S3.settings(), List.of(abortsThatMiss(1, abortsSent)));
+             Releases failing = new Releases(firstAbortMisses, client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+
+            assertThatThrownBy(() -> failing.publish(PublishRequest.of(mine, "6.2.0")))
+                    .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
+                            .contains("This publish stored nothing: its incomplete multipart upload was aborted."))
+                    .hasMessageContaining("connection reset");
+
+            assertThat(client.createdUploads).hasSize(1);
+            assertThat(abortsSent).as("aborts sent for the upload").containsExactly(client.createdUploads.get(0), client.createdUploads.get(0));
+            assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads()).isEmpty();
+            assertThat(S3.objects()).isEmpty();
+        }
+    }
+
+    @Test
+    void anUploadStillListedAfterTwoAbortsIsReportedWithTheCommandThatAbortsIt() throws Exception {
+        Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 23);
+        List<String> abortsSent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SteppingInMultipartClient client = new SteppingInMultipartClient(created -> { },
+                SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
+             S3Client everyAbortMisses = AwsClients.s3(S3.settings(), List.of(abortsThatMiss(Integer.MAX_VALUE, abortsSent)));
+             Releases failing = new Releases(everyAbortMisses, client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+
+            String key = "deploy/shop/releases/6.3.0/bundle.tar.gz";
+            assertThatThrownBy(() -> failing.publish(PublishRequest.of(mine, "6.3.0")))
+                    .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
+                            .contains("its incomplete multipart upload could not be aborted")
+                            .contains("aws s3api abort-multipart-upload --bucket " + S3.bucket() + " --key " + key
+                                    + " --upload-id " + client.createdUploads.get(0)))
+                    .hasMessageContaining("connection reset");
+
+            assertThat(abortsSent).as("aborts sent for the upload: bounded").hasSize(2);
+            assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads())
+                    .as("what the message says is left").singleElement()
+                    .satisfies(upload -> assertThat(upload.uploadId()).isEqualTo(client.createdUploads.get(0)));
+            assertThat(S3.objects()).isEmpty();
+            // The reported upload is the only thing left behind, and the command the message names would remove it.
+            S3.client().abortMultipartUpload(b -> b.bucket(S3.bucket()).key(key).uploadId(client.createdUploads.get(0)));
+            assertThat(S3.client().listMultipartUploads(b -> b.bucket(S3.bucket())).uploads()).isEmpty();
+        }
+    }
+
+    /**
+     * For a plain S3 client: the first {@code misses} AbortMultipartUpload requests name an upload
+     * that does not exist, so S3 answers NoSuchUpload while the real upload stays listed, as S3 does
+     * after an abort that a part still in flight outlived. Records the upload id of every abort.
+     */
+    private static ExecutionInterceptor abortsThatMiss(int misses, List<String> abortsSent) {
+        java.util.concurrent.atomic.AtomicInteger missed = new java.util.concurrent.atomic.AtomicInteger();
+        return new ExecutionInterceptor() {
+            @Override
+            public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context,
+                                                                                 ExecutionAttributes attributes) {
+                if (context.request() instanceof AbortMultipartUploadRequest abort) {
+                    abortsSent.add(abort.uploadId());
+                    if (missed.getAndIncrement() < misses) {
+                        return context.httpRequest().toBuilder().putRawQueryParameter("uploadId", "no-such-upload").build();
+                    }
+                }
+                return context.httpRequest();
+            }
+        };
     }
 
     /**

@@ -3,7 +3,7 @@
 #
 #   fleet-agent.sh install <version> | poll | rollback | status | current
 #
-# Portable POSIX sh; needs the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
+# Portable POSIX sh; needs curl >= 7.75 (S3 through --aws-sigv4) or the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
 # Exit codes: 0 done, 1 the release failed here and was undone, 2 bad usage or input (nothing
 # touched, also a missing tool), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
 

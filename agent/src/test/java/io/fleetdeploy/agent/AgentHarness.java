@@ -140,6 +140,14 @@ final class AgentHarness {
         writeScript(curlWrapper, script.toString());
     }
 
+    /** Puts a curl first on PATH that reports this version and does nothing else (it logs its runs). */
+    AgentHarness curlReportingVersion(String version) throws IOException {
+        writeScript(curlWrapper, "#!/bin/sh\nprintf 'curl %s\\n' \"$*\" >> '" + callLog + "'\n"
+                + "[ \"$1\" = --version ] && echo 'curl " + version + " (x86_64-pc-linux-gnu) libcurl/" + version + "' && exit 0\n"
+                + "exit 2\n");
+        return this;
+    }
+
     private static void writeScript(Path path, String text) throws IOException {
         Files.writeString(path, text);
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -2,9 +2,12 @@ package io.fleetdeploy.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -122,6 +125,58 @@ class FleetAgentCurlTest {
                 "Could not complete the GetObject request to S3 (curl exit 7:", "current still points at 1.0");
         agent.env("FLEET_S3_ENDPOINT", s3.endpoint().toString());
         assertNothingChanged(agent);
+    }
+
+    @Test
+    void aSlowDownIsRetriedLikeTheCliThenFailsNamingS3sCodeAndInstallsNothing(@TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root);
+        installOneAndPublishTwo(agent);
+        // S3 throttling every request: 503 with S3's error document
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer throttling = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        throttling.createContext("/", exchange -> {
+            try (exchange) {
+                requests.incrementAndGet();
+                byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
+                        + "<Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>")
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/xml");
+                exchange.sendResponseHeaders(503, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        throttling.start();
+        try {
+            AgentHarness.Result result = agent.env("FLEET_S3_ENDPOINT", "http://127.0.0.1:" + throttling.getAddress().getPort())
+                    .run("install", "2.0");
+
+            assertThat(result.exitCode()).isEqualTo(3);
+            assertThat(result.lastErrorLine()).contains("could not read the manifest",
+                    "An error occurred (SlowDown) when calling the GetObject operation: HTTP 503", "current still points at 1.0");
+            assertThat(requests.get()).as("3 attempts, as the AWS CLI's standard retry mode makes").isEqualTo(3);
+        } finally {
+            throttling.stop(0);
+        }
+        agent.env("FLEET_S3_ENDPOINT", s3.endpoint().toString());
+        assertNothingChanged(agent);
+    }
+
+    @Test
+    void aCurlWithoutSigV4LeavesItToTheAwsCliAndIsRefusedWhenAskedFor(@TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root).curlReportingVersion("7.68.0");
+        agent.publish(Release.of("1.0"));
+
+        AgentHarness.Result refused = agent.s3Client("curl").run("install", "1.0");
+
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.lastErrorLine()).isEqualTo("fleet-agent: FLEET_S3_CLIENT=curl, but curl is older than 7.75 "
+                + "(no --aws-sigv4); nothing was changed, no release is current");
+        assertThat(agent.current()).isNull();
+
+        agent.s3Client("auto").run("install", "1.0").assertSucceeded();
+
+        agent.assertS3CallsMadeBy("cli");
+        assertThat(agent.current()).isEqualTo("1.0");
     }
 
     @Test

@@ -296,7 +296,7 @@ IMDS_ENDPOINT=
 IMDS_TOKEN=
 IMDS_TRIED=
 
-# The CLI's own retry budget (standard mode: 3 attempts), for curl's --retry.
+# Retries after the first attempt: the CLI's budget (standard mode, AWS_MAX_ATTEMPTS, default 3 attempts).
 s3_retries() {
     _attempts=${AWS_MAX_ATTEMPTS:-3}
     case $_attempts in '' | *[!0-9]* | 0) _attempts=3 ;; esac
@@ -524,10 +524,31 @@ s3_url() { # <key>
     esac
 }
 
-# One signed request. The body goes to $WORK/s3.body, moved to <output> only on 2xx, so an error
-# document never stands in for an object. On failure $WORK/s3.err holds one line in the CLI's form,
+# One signed request, retried like the AWS CLI's standard mode (AWS_MAX_ATTEMPTS, default 3 attempts,
+# backing off 1 s, 2 s, 4 s ... at most 20 s): connection failures (refused, reset, closed without a
+# reply, timeouts, name resolution) and S3's transient answers (500, 502, 503 SlowDown, 504, 429,
+# 408, RequestTimeout). curl's own --retry is not used: it does not retry a closed connection.
+# The body goes to $WORK/s3.body, moved to <output> only on 2xx, so an error document never stands
+# in for an object. On failure $WORK/s3.err holds one line in the CLI's form,
 # "An error occurred (<Code>) when calling the <Operation> operation: ...", without key or secret.
 curl_s3() { # <operation> <key> <output|-> [curl args...]
+    _attempt=1
+    _attempts=$(($(s3_retries) + 1))
+    _backoff=1
+    while :; do
+        curl_s3_once "$@"
+        _outcome=$?
+        if [ "$_outcome" -ne 2 ] || [ "$_attempt" -ge "$_attempts" ]; then break; fi
+        sleep "$_backoff"
+        _attempt=$((_attempt + 1))
+        _backoff=$((_backoff * 2))
+        [ "$_backoff" -le 20 ] || _backoff=20
+    done
+    [ "$_outcome" -eq 0 ]
+}
+
+# Returns 0 on 2xx, 2 for a failure worth another attempt, 1 for any other.
+curl_s3_once() { # <operation> <key> <output|-> [curl args...]
     _op=$1 _key=$2 _out=$3
     shift 3
     rm -f "$WORK/s3.body" "$WORK/s3.headers"
@@ -536,18 +557,20 @@ curl_s3() { # <operation> <key> <output|-> [curl args...]
         if [ -n "$S3_TOKEN" ]; then printf 'header = "X-Amz-Security-Token: %s"\n' "$S3_TOKEN"; fi
     } | curl -sS --config - --aws-sigv4 "aws:amz:$S3_REGION:s3" \
         ${AWS_CA_BUNDLE:+--cacert "$AWS_CA_BUNDLE"} --connect-timeout 10 --speed-limit 1 --speed-time 60 \
-        --max-time "${FLEET_S3_MAX_TIME:-900}" --retry "$(s3_retries)" --retry-connrefused \
-        -D "$WORK/s3.headers" -o "$WORK/s3.body" -w '%{http_code}' "$@" "$(s3_url "$_key")" 2>"$WORK/curl.err")
+        --max-time "${FLEET_S3_MAX_TIME:-900}" -D "$WORK/s3.headers" -o "$WORK/s3.body" -w '%{http_code}' \
+        "$@" "$(s3_url "$_key")" 2>"$WORK/curl.err")
     _rc=$?
     if [ "$_rc" -ne 0 ]; then
-        _why=$(grep -v '^[[:space:]]*$' "$WORK/curl.err" | tail -n 1 | sed 's/^curl: //' | cut -c1-200)
+        _why=$(grep -v '^[[:space:]]*$' "$WORK/curl.err" | tail -n 1 | sed 's/^curl: ([0-9]*) //' | cut -c1-200)
         printf 'Could not complete the %s request to S3 (curl exit %s: %s)\n' "$_op" "$_rc" "${_why:-no message}" >"$WORK/s3.err"
+        case $_rc in
+            6 | 7 | 18 | 28 | 35 | 52 | 55 | 56) return 2 ;; # resolve, connect, partial, timeout, TLS, closed, send, receive
+        esac
         return 1
     fi
     case $_status in
         2??)
-            # the last response's ETag (retried attempts come first in the header dump)
-            S3_ETAG=$(awk '/^HTTP\// { e = "" } tolower($0) ~ /^etag:/ { sub(/^[^:]*:[[:space:]]*/, ""); sub(/\r$/, ""); e = $0 } END { print e }' "$WORK/s3.headers")
+            S3_ETAG=$(awk 'tolower($0) ~ /^etag:/ { sub(/^[^:]*:[[:space:]]*/, ""); sub(/\r$/, ""); e = $0 } END { print e }' "$WORK/s3.headers")
             if [ "$_out" != - ]; then
                 mv -f "$WORK/s3.body" "$_out" || return 1
             fi
@@ -560,6 +583,9 @@ curl_s3() { # <operation> <key> <output|-> [curl args...]
         *) _text="HTTP $_status" ;;
     esac
     printf 'An error occurred (%s) when calling the %s operation: %s\n' "${_code:-$_status}" "$_op" "$_text" >"$WORK/s3.err"
+    case $_status:$_code in
+        500:* | 502:* | 503:* | 504:* | 429:* | 408:* | *:RequestTimeout | *:SlowDown | *:InternalError) return 2 ;;
+    esac
     return 1
 }
 

@@ -2,21 +2,26 @@ package io.fleetdeploy.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The curl client's own concerns: credentials from the instance role through IMDSv2 (the usual case
@@ -127,38 +132,55 @@ class FleetAgentCurlTest {
         assertNothingChanged(agent);
     }
 
-    @Test
-    void aSlowDownIsRetriedLikeTheCliThenFailsNamingS3sCodeAndInstallsNothing(@TempDir Path root) throws Exception {
+    /** What a faulty S3 answers to every request: a raw HTTP response, or nothing at all (connection closed). */
+    static Stream<Arguments> transientFaults() {
+        String slowDown = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
+                + "<Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>";
+        return Stream.of(
+                Arguments.of("503 SlowDown", "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+                        + slowDown.length() + "\r\nConnection: close\r\n\r\n" + slowDown,
+                        "An error occurred (SlowDown) when calling the GetObject operation: HTTP 503"),
+                Arguments.of("closed without a reply", "",
+                        "Could not complete the GetObject request to S3 (curl exit 52: Empty reply from server)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transientFaults")
+    void aTransientFaultIsRetriedLikeTheCliThenFailsSayingWhatAndInstallsNothing(String fault, String response,
+            String message, @TempDir Path root) throws Exception {
         AgentHarness agent = instance(root);
         installOneAndPublishTwo(agent);
-        // S3 throttling every request: 503 with S3's error document
         AtomicInteger requests = new AtomicInteger();
-        HttpServer throttling = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        throttling.createContext("/", exchange -> {
-            try (exchange) {
-                requests.incrementAndGet();
-                byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
-                        + "<Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>")
-                        .getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "application/xml");
-                exchange.sendResponseHeaders(503, body.length);
-                exchange.getResponseBody().write(body);
-            }
-        });
-        throttling.start();
-        try {
-            AgentHarness.Result result = agent.env("FLEET_S3_ENDPOINT", "http://127.0.0.1:" + throttling.getAddress().getPort())
+        try (ServerSocket faulty = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> answerEveryRequest(faulty, response, requests), "faulty-s3");
+            server.setDaemon(true);
+            server.start();
+
+            AgentHarness.Result result = agent.env("FLEET_S3_ENDPOINT", "http://127.0.0.1:" + faulty.getLocalPort())
                     .run("install", "2.0");
 
             assertThat(result.exitCode()).isEqualTo(3);
-            assertThat(result.lastErrorLine()).contains("could not read the manifest",
-                    "An error occurred (SlowDown) when calling the GetObject operation: HTTP 503", "current still points at 1.0");
+            assertThat(result.lastErrorLine()).contains("could not read the manifest", message, "current still points at 1.0");
             assertThat(requests.get()).as("3 attempts, as the AWS CLI's standard retry mode makes").isEqualTo(3);
-        } finally {
-            throttling.stop(0);
         }
         agent.env("FLEET_S3_ENDPOINT", s3.endpoint().toString());
         assertNothingChanged(agent);
+    }
+
+    /** Reads each request's head and answers it with {@code response} (empty: none), then closes; until the socket closes. */
+    private static void answerEveryRequest(ServerSocket server, String response, AtomicInteger requests) {
+        while (!server.isClosed()) {
+            try (Socket connection = server.accept()) {
+                BufferedReader head = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String line = head.readLine(); line != null && !line.isEmpty(); line = head.readLine()) {
+                    // the request's head; a GetObject has no body
+                }
+                requests.incrementAndGet();
+                connection.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+            } catch (IOException closed) {
+                return;
+            }
+        }
     }
 
     @Test

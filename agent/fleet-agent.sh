@@ -3,7 +3,7 @@
 #
 #   fleet-agent.sh install <version> | poll | rollback | status | current
 #
-# Portable POSIX sh; needs the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
+# Portable POSIX sh; needs curl >= 7.75 (S3 through --aws-sigv4) or the AWS CLI, sha256sum, tar with gzip, timeout and mv -T (coreutils).
 # Exit codes: 0 done, 1 the release failed here and was undone, 2 bad usage or input (nothing
 # touched, also a missing tool), 3 an S3 call failed, 4 another run holds the lock, 5 a local disk step failed.
 
@@ -101,7 +101,7 @@ check_remote_settings() {
 }
 
 require_tools() {
-    for _tool in "$AWS" sha256sum tar gzip timeout readlink awk sed; do
+    for _tool in sha256sum tar gzip timeout readlink awk sed; do
         command -v "$_tool" >/dev/null 2>&1 ||
             die "$EX_USAGE" "cannot find '$_tool' (fleet-agent needs it); nothing was changed"
     done
@@ -273,18 +273,350 @@ json_str() {
     printf '"%s"' "$(printf '%s' "$1" | tr '\001-\037' ' ' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
 }
 
-# --- S3 through the AWS CLI -------------------------------------------------------------------
+# --- S3: curl --aws-sigv4 when it can, else the AWS CLI -----------------------------------------
+#
+# Each AWS CLI run starts Python (0.3 to 0.9 s of CPU), on every poll of every instance. curl signs
+# SigV4 itself (7.75 and later) in a few milliseconds, so the agent uses it when it can find the
+# credentials the way the SDKs do on an instance: the environment, else the instance role through
+# IMDSv2. Whatever else the SDKs read (profiles, SSO, web identity, credential_process, container
+# credentials) is left to the AWS CLI. FLEET_S3_CLIENT=auto (default) | curl | cli.
+#
+# Secrets (secret key, session token, IMDS token) live in unexported shell variables only: they
+# reach curl through its config on stdin (printf is a shell builtin), never argv, a file or a message.
 
-# Bounded: an unreachable endpoint fails within seconds (times the CLI's own retries), not minutes.
-s3api() { # <operation> <args...>; stderr of the CLI goes to $WORK/aws.err
-    "$AWS" ${FLEET_S3_ENDPOINT:+--endpoint-url "$FLEET_S3_ENDPOINT"} --cli-connect-timeout 10 \
-        --cli-read-timeout 60 --output json s3api "$@" 2>"$WORK/aws.err"
+S3_CLIENT=
+S3_KEY_ID=
+S3_SECRET=
+S3_TOKEN=
+S3_REGION=
+S3_ETAG=
+CURL_WHY=
+CURL_WHY_CODE=$EX_USAGE
+IMDS_ENDPOINT=
+IMDS_TOKEN=
+IMDS_TRIED=
+
+# Retries after the first attempt: the CLI's budget (standard mode, AWS_MAX_ATTEMPTS, default 3 attempts).
+s3_retries() {
+    _attempts=${AWS_MAX_ATTEMPTS:-3}
+    case $_attempts in '' | *[!0-9]* | 0) _attempts=3 ;; esac
+    printf '%s' "$((_attempts - 1))"
 }
 
-# The CLI's own error line, for messages (it names the operation and the S3 error code, never keys).
-aws_error() {
-    _err=$(grep -v '^[[:space:]]*$' "$WORK/aws.err" 2>/dev/null | tail -n 1 | cut -c1-300)
-    printf '%s' "${_err:-the AWS CLI ($AWS) failed without a message}"
+curl_can_sign() {
+    command -v curl >/dev/null 2>&1 || {
+        CURL_WHY="curl is not installed"
+        return 1
+    }
+    _cv=$(curl --version 2>/dev/null | awk 'NR == 1 { split($2, v, "."); print v[1] * 1000 + v[2]; exit }')
+    case $_cv in '' | *[!0-9]*) _cv=0 ;; esac
+    [ "$_cv" -ge 7075 ] || {
+        CURL_WHY="curl is older than 7.75 (no --aws-sigv4)"
+        return 1
+    }
+}
+
+# Secrets go into curl's config unquoted-safe: the AWS character sets, nothing that needs escaping.
+is_token_text() {
+    case $1 in '' | *[!A-Za-z0-9/+=._-]*) return 1 ;; esac
+}
+
+# Settings files the AWS CLI reads for credentials; with one of these the CLI decides, not us.
+cli_only_credentials() {
+    if [ -n "${AWS_PROFILE-}${AWS_DEFAULT_PROFILE-}${AWS_WEB_IDENTITY_TOKEN_FILE-}${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI-}${AWS_CONTAINER_CREDENTIALS_FULL_URI-}" ]; then
+        return 0
+    fi
+    for _f in "${AWS_SHARED_CREDENTIALS_FILE:-${HOME:+$HOME/.aws/credentials}}" "${AWS_CONFIG_FILE:-${HOME:+$HOME/.aws/config}}"; do
+        if [ -z "$_f" ] || [ ! -f "$_f" ]; then continue; fi
+        grep -Eqs '^[[:space:]]*(aws_access_key_id|aws_secret_access_key|aws_session_token|credential_process|credential_source|role_arn|web_identity_token_file|sso_[a-z_]*)[[:space:]]*=' "$_f" &&
+            return 0
+    done
+    return 1
+}
+
+# One IMDS request: prints the body followed by the 3-digit HTTP status (000: no answer).
+# The IMDSv2 token goes in curl's config on stdin.
+imds_request() { # <method> <path> [curl args...]
+    _m=$1 _p=$2
+    shift 2
+    _t=${AWS_METADATA_SERVICE_TIMEOUT:-1}
+    case $_t in '' | *[!0-9]* | 0) _t=1 ;; esac
+    _n=${AWS_METADATA_SERVICE_NUM_ATTEMPTS:-1}
+    case $_n in '' | *[!0-9]* | 0) _n=1 ;; esac
+    if [ -n "$IMDS_TOKEN" ]; then
+        printf 'header = "X-aws-ec2-metadata-token: %s"\n' "$IMDS_TOKEN"
+    fi | curl -s --config - --noproxy '*' --connect-timeout "$_t" --max-time "$((_t + 2))" \
+        --retry "$((_n - 1))" --retry-connrefused -X "$_m" -w '%{http_code}' "$@" "$IMDS_ENDPOINT$_p" 2>/dev/null
+    return 0
+}
+
+# Starts an IMDS session (token), as the AWS CLI does: IMDSv2, or IMDSv1 when the token PUT is
+# refused with 403/404/405. Returns non-zero with CURL_WHY when the service is disabled or absent.
+imds_open() {
+    [ -z "$IMDS_TRIED" ] || { [ -n "$IMDS_ENDPOINT" ]; return; }
+    IMDS_TRIED=yes
+    case ${AWS_EC2_METADATA_DISABLED-} in
+        [Tt][Rr][Uu][Ee])
+            CURL_WHY="AWS_EC2_METADATA_DISABLED is true, so no instance role credentials"
+            return 1
+            ;;
+    esac
+    _ep=${AWS_EC2_METADATA_SERVICE_ENDPOINT-}
+    if [ -z "$_ep" ]; then
+        case ${AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE-} in
+            [Ii][Pp][Vv]6) _ep='http://[fd00:ec2::254]' ;;
+            *) _ep=http://169.254.169.254 ;;
+        esac
+    fi
+    _ep=${_ep%/}
+    IMDS_ENDPOINT=$_ep
+    _out=$(imds_request PUT /latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600')
+    _code=${_out#"${_out%???}"}
+    case $_code in
+        200)
+            IMDS_TOKEN=${_out%???}
+            is_token_text "$IMDS_TOKEN" || {
+                IMDS_TOKEN='' IMDS_ENDPOINT=''
+                CURL_WHY="the instance metadata service at $_ep answered the token request with an unusable token"
+                CURL_WHY_CODE=$EX_S3
+                return 1
+            }
+            ;;
+        403 | 404 | 405) ;; # IMDSv1 only, as the CLI falls back to
+        *)
+            IMDS_ENDPOINT=
+            CURL_WHY="the instance metadata service at $_ep did not answer the token request (HTTP $_code)"
+            CURL_WHY_CODE=$EX_S3
+            return 1
+            ;;
+    esac
+}
+
+imds_get() { # <path>; sets IMDS_BODY, returns non-zero with CURL_WHY unless HTTP 200
+    _out=$(imds_request GET "$1")
+    _code=${_out#"${_out%???}"}
+    IMDS_BODY=${_out%???}
+    [ "$_code" = 200 ] && return 0
+    CURL_WHY="the instance metadata service at $IMDS_ENDPOINT answered $1 with HTTP $_code"
+    CURL_WHY_CODE=$EX_S3
+    return 1
+}
+
+# The instance role's credentials: role name, then its JSON (AccessKeyId, SecretAccessKey, Token).
+imds_credentials() {
+    imds_open || return 1
+    imds_get /latest/meta-data/iam/security-credentials/ || {
+        CURL_WHY="no instance role credentials: $CURL_WHY"
+        return 1
+    }
+    _role=$(printf '%s\n' "$IMDS_BODY" | sed -n '1{s/[[:space:]]//g;p;}')
+    is_safe_name "$_role" || {
+        CURL_WHY="the instance metadata service at $IMDS_ENDPOINT names no usable instance role"
+        CURL_WHY_CODE=$EX_S3
+        return 1
+    }
+    imds_get "/latest/meta-data/iam/security-credentials/$_role" || return 1
+    _code=$(printf '%s' "$IMDS_BODY" | json_get - Code)
+    S3_KEY_ID=$(printf '%s' "$IMDS_BODY" | json_get - AccessKeyId)
+    S3_SECRET=$(printf '%s' "$IMDS_BODY" | json_get - SecretAccessKey)
+    S3_TOKEN=$(printf '%s' "$IMDS_BODY" | json_get - Token)
+    IMDS_BODY=
+    if [ "${_code:-Success}" != Success ] || ! is_token_text "$S3_KEY_ID" || ! is_token_text "$S3_SECRET" ||
+        ! is_token_text "$S3_TOKEN"; then
+        S3_KEY_ID='' S3_SECRET='' S3_TOKEN=''
+        CURL_WHY="the instance metadata service at $IMDS_ENDPOINT gave no usable credentials for role $_role (Code ${_code:-missing})"
+        CURL_WHY_CODE=$EX_S3
+        return 1
+    fi
+}
+
+find_credentials() {
+    if [ -n "${AWS_ACCESS_KEY_ID-}" ] && [ -n "${AWS_SECRET_ACCESS_KEY-}" ]; then
+        S3_KEY_ID=$AWS_ACCESS_KEY_ID S3_SECRET=$AWS_SECRET_ACCESS_KEY S3_TOKEN=${AWS_SESSION_TOKEN-}
+        if is_token_text "$S3_KEY_ID" && is_token_text "$S3_SECRET" && { [ -z "$S3_TOKEN" ] || is_token_text "$S3_TOKEN"; }; then
+            return 0
+        fi
+        S3_KEY_ID='' S3_SECRET='' S3_TOKEN=''
+        CURL_WHY="the AWS_* credentials in the environment have characters outside the AWS key alphabet"
+        return 1
+    fi
+    if cli_only_credentials; then
+        CURL_WHY="credentials come from a profile, a settings file, web identity or the container endpoint, which only the AWS CLI reads"
+        return 1
+    fi
+    imds_credentials
+}
+
+# AWS_REGION, AWS_DEFAULT_REGION, the config file's default region, the instance's region; for an
+# S3-compatible endpoint without any of them, us-east-1 (what such stores expect in the scope).
+find_region() {
+    S3_REGION=${AWS_REGION:-${AWS_DEFAULT_REGION-}}
+    if [ -z "$S3_REGION" ]; then
+        _cfg=${AWS_CONFIG_FILE:-${HOME:+$HOME/.aws/config}}
+        if [ -n "$_cfg" ] && [ -f "$_cfg" ]; then
+            S3_REGION=$(awk -F= '/^[[:space:]]*\[/ { d = ($0 ~ /^[[:space:]]*\[default\]/) } d && $1 ~ /^[[:space:]]*region[[:space:]]*$/ { gsub(/[[:space:]]/, "", $2); print $2; exit }' "$_cfg")
+        fi
+    fi
+    if [ -z "$S3_REGION" ] && imds_open && imds_get /latest/meta-data/placement/region; then
+        S3_REGION=$IMDS_BODY
+    fi
+    [ -z "$S3_REGION" ] && [ -n "${FLEET_S3_ENDPOINT-}" ] && S3_REGION=us-east-1
+    case $S3_REGION in
+        '' | *[!a-z0-9-]*)
+            CURL_WHY="no AWS region (AWS_REGION, AWS_DEFAULT_REGION, the config file or the instance metadata)"
+            return 1
+            ;;
+    esac
+}
+
+# Decides once per run which client makes the S3 requests (after every input check, before any change).
+choose_s3_client() {
+    S3_CLIENT=${FLEET_S3_CLIENT:-auto}
+    case $S3_CLIENT in
+        auto | curl | cli) ;;
+        *) die "$EX_USAGE" "refused FLEET_S3_CLIENT='$(printf '%s' "$S3_CLIENT" | tr -c 'A-Za-z0-9._-' '?' | cut -c1-32)': it must be auto, curl or cli; nothing was changed" ;;
+    esac
+    if [ "$S3_CLIENT" != cli ]; then
+        if curl_can_sign && find_credentials && find_region; then
+            S3_CLIENT=curl
+            return 0
+        fi
+        [ "$S3_CLIENT" = curl ] && die "$CURL_WHY_CODE" "FLEET_S3_CLIENT=curl, but $CURL_WHY; nothing was changed, $(describe_current)"
+        [ "$CURL_WHY_CODE" = "$EX_S3" ] && say "using the AWS CLI: $CURL_WHY"
+    fi
+    S3_CLIENT=cli
+    command -v "$AWS" >/dev/null 2>&1 ||
+        die "$EX_USAGE" "cannot find '$AWS' (fleet-agent needs it${CURL_WHY:+, as $CURL_WHY}); nothing was changed"
+}
+
+# Bounded: an unreachable endpoint fails within seconds (times the CLI's own retries), not minutes.
+s3api() { # <operation> <args...>; stderr of the CLI goes to $WORK/s3.err
+    "$AWS" ${FLEET_S3_ENDPOINT:+--endpoint-url "$FLEET_S3_ENDPOINT"} --cli-connect-timeout 10 \
+        --cli-read-timeout 60 --output json s3api "$@" 2>"$WORK/s3.err"
+}
+
+# A key as a URL path: unreserved characters and '/' as they are, every other byte as %XX.
+uri_path() { # <key>
+    case $1 in
+        *[!A-Za-z0-9._~/-]*)
+            printf '%s' "$1" | od -An -v -tx1 | awk '
+                BEGIN { for (i = 0; i < 256; i++) { h = sprintf("%02x", i); c = sprintf("%c", i)
+                        ok[h] = (c ~ /[A-Za-z0-9._~\/-]/) ? c : "%" toupper(h) } }
+                { for (i = 1; i <= NF; i++) printf "%s", ok[$i] }'
+            ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+
+# FLEET_S3_ENDPOINT path-style (the sandbox, S3-compatible stores); else AWS's regional endpoint,
+# virtual-hosted, or path-style for a bucket name with dots (its TLS certificate has no dots).
+s3_url() { # <key>
+    _path=$(uri_path "$1")
+    if [ -n "${FLEET_S3_ENDPOINT-}" ]; then
+        printf '%s/%s/%s' "${FLEET_S3_ENDPOINT%/}" "$FLEET_BUCKET" "$_path"
+        return
+    fi
+    _domain=amazonaws.com
+    case $S3_REGION in cn-*) _domain=amazonaws.com.cn ;; esac
+    case $FLEET_BUCKET in
+        *.*) printf 'https://s3.%s.%s/%s/%s' "$S3_REGION" "$_domain" "$FLEET_BUCKET" "$_path" ;;
+        *) printf 'https://%s.s3.%s.%s/%s' "$FLEET_BUCKET" "$S3_REGION" "$_domain" "$_path" ;;
+    esac
+}
+
+# One signed request, retried like the AWS CLI's standard mode (AWS_MAX_ATTEMPTS, default 3 attempts,
+# backing off 1 s, 2 s, 4 s ... at most 20 s): connection failures (refused, reset, closed without a
+# reply, timeouts, name resolution) and S3's transient answers (500, 502, 503 SlowDown, 504, 429,
+# 408, RequestTimeout). curl's own --retry is not used: it does not retry a closed connection.
+# The body goes to $WORK/s3.body, moved to <output> only on 2xx, so an error document never stands
+# in for an object. On failure $WORK/s3.err holds one line in the CLI's form,
+# "An error occurred (<Code>) when calling the <Operation> operation: ...", without key or secret.
+curl_s3() { # <operation> <key> <output|-> [curl args...]
+    _attempt=1
+    _attempts=$(($(s3_retries) + 1))
+    _backoff=1
+    while :; do
+        curl_s3_once "$@"
+        _outcome=$?
+        if [ "$_outcome" -ne 2 ] || [ "$_attempt" -ge "$_attempts" ]; then break; fi
+        sleep "$_backoff"
+        _attempt=$((_attempt + 1))
+        _backoff=$((_backoff * 2))
+        [ "$_backoff" -le 20 ] || _backoff=20
+    done
+    [ "$_outcome" -eq 0 ]
+}
+
+# Returns 0 on 2xx, 2 for a failure worth another attempt, 1 for any other.
+curl_s3_once() { # <operation> <key> <output|-> [curl args...]
+    _op=$1 _key=$2 _out=$3
+    shift 3
+    rm -f "$WORK/s3.body" "$WORK/s3.headers"
+    _status=$({
+        printf 'user = "%s:%s"\n' "$S3_KEY_ID" "$S3_SECRET"
+        if [ -n "$S3_TOKEN" ]; then printf 'header = "X-Amz-Security-Token: %s"\n' "$S3_TOKEN"; fi
+    } | curl -sS --config - --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+        ${AWS_CA_BUNDLE:+--cacert "$AWS_CA_BUNDLE"} --connect-timeout 10 --speed-limit 1 --speed-time 60 \
+        --max-time "${FLEET_S3_MAX_TIME:-900}" -D "$WORK/s3.headers" -o "$WORK/s3.body" -w '%{http_code}' \
+        "$@" "$(s3_url "$_key")" 2>"$WORK/curl.err")
+    _rc=$?
+    if [ "$_rc" -ne 0 ]; then
+        _why=$(grep -v '^[[:space:]]*$' "$WORK/curl.err" | tail -n 1 | sed 's/^curl: ([0-9]*) //' | cut -c1-200)
+        printf 'Could not complete the %s request to S3 (curl exit %s: %s)\n' "$_op" "$_rc" "${_why:-no message}" >"$WORK/s3.err"
+        case $_rc in
+            6 | 7 | 18 | 28 | 35 | 52 | 55 | 56) return 2 ;; # resolve, connect, partial, timeout, TLS, closed, send, receive
+        esac
+        return 1
+    fi
+    case $_status in
+        2??)
+            S3_ETAG=$(awk 'tolower($0) ~ /^etag:/ { sub(/^[^:]*:[[:space:]]*/, ""); sub(/\r$/, ""); e = $0 } END { print e }' "$WORK/s3.headers")
+            if [ "$_out" != - ]; then
+                mv -f "$WORK/s3.body" "$_out" || return 1
+            fi
+            return 0
+            ;;
+    esac
+    _code=$(sed -n 's:.*<Code>\([A-Za-z0-9.]*\)</Code>.*:\1:p' "$WORK/s3.body" 2>/dev/null | head -n 1)
+    case $_status in
+        304) _text="Not Modified" ;;
+        *) _text="HTTP $_status" ;;
+    esac
+    printf 'An error occurred (%s) when calling the %s operation: %s\n' "${_code:-$_status}" "$_op" "$_text" >"$WORK/s3.err"
+    case $_status:$_code in
+        500:* | 502:* | 503:* | 504:* | 429:* | 408:* | *:RequestTimeout | *:SlowDown | *:InternalError) return 2 ;;
+    esac
+    return 1
+}
+
+# GetObject into <file>; with an ETag, conditional (If-None-Match). Sets S3_ETAG (quoted, as S3 sends it).
+s3_get() { # <key> <file> [etag]
+    S3_ETAG=
+    if [ "$S3_CLIENT" = curl ]; then
+        curl_s3 GetObject "$1" "$2" -H "x-amz-content-sha256: $EMPTY_SHA256" ${3:+-H "If-None-Match: $3"}
+        return
+    fi
+    s3api get-object --bucket "$FLEET_BUCKET" --key "$1" ${3:+--if-none-match "$3"} "$2" >"$WORK/get.json" || return 1
+    S3_ETAG=$(json_get "$WORK/get.json" ETag)
+}
+
+# PutObject of <file>. curl 7.88 does not send x-amz-content-sha256, which S3 requires with SigV4:
+# the agent sends the body's hash, the same one curl signs as the payload hash.
+s3_put() { # <key> <file> <content type>
+    if [ "$S3_CLIENT" = curl ]; then
+        curl_s3 PutObject "$1" - -X PUT --data-binary "@$2" -H "Content-Type: $3" \
+            -H "x-amz-content-sha256: $(sha256sum "$2" | cut -d' ' -f1)"
+        return
+    fi
+    s3api put-object --bucket "$FLEET_BUCKET" --key "$1" --body "$2" --content-type "$3" >/dev/null
+}
+
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+# The client's own error line, for messages (it names the operation and the S3 error code, never keys).
+s3_error() {
+    _err=$(grep -v '^[[:space:]]*$' "$WORK/s3.err" 2>/dev/null | tail -n 1 | cut -c1-300)
+    printf '%s' "${_err:-the S3 request ($S3_CLIENT) failed without a message}"
 }
 
 s3_uri() {
@@ -358,9 +690,8 @@ write_status() { # <version> <sha256> <result> <message>
     } >"$_file"
     cp "$_file" "$STATE/status.json.tmp" && mv -f "$STATE/status.json.tmp" "$STATE/status.json"
     _key=$APP_ROOT/status/$FLEET_GROUP/$FLEET_INSTANCE_ID.json
-    s3api put-object --bucket "$FLEET_BUCKET" --key "$_key" --body "$_file" \
-        --content-type application/json >/dev/null || {
-        STATUS_ERROR="could not write status $(s3_uri "$_key"): $(aws_error)"
+    s3_put "$_key" "$_file" application/json || {
+        STATUS_ERROR="could not write status $(s3_uri "$_key"): $(s3_error)"
         return 1
     }
 }
@@ -395,8 +726,8 @@ succeed() { # <version> <sha256> <result> <message>
 # Reads releases/<version>/manifest.json and sets SHA from it (64 lower-case hex digits or refused).
 read_manifest() { # <version>
     _rel=$APP_ROOT/releases/$1
-    s3api get-object --bucket "$FLEET_BUCKET" --key "$_rel/manifest.json" "$WORK/manifest.json" >/dev/null ||
-        die "$EX_S3" "could not read the manifest $(s3_uri "$_rel/manifest.json"): $(aws_error); nothing was installed, $(describe_current)"
+    s3_get "$_rel/manifest.json" "$WORK/manifest.json" ||
+        die "$EX_S3" "could not read the manifest $(s3_uri "$_rel/manifest.json"): $(s3_error); nothing was installed, $(describe_current)"
     _mversion=$(json_get "$WORK/manifest.json" version)
     SHA=$(json_get "$WORK/manifest.json" sha256 | tr 'A-F' 'a-f')
     [ "$_mversion" = "$1" ] ||
@@ -419,8 +750,8 @@ fetch_release() { # <version>
         read_manifest "$_v"
         _said_by="the manifest"
     fi
-    s3api get-object --bucket "$FLEET_BUCKET" --key "$_rel/bundle.tar.gz" "$WORK/bundle.tar.gz" >/dev/null ||
-        die "$EX_S3" "could not download $(s3_uri "$_rel/bundle.tar.gz"): $(aws_error); nothing was installed, $(describe_current)"
+    s3_get "$_rel/bundle.tar.gz" "$WORK/bundle.tar.gz" ||
+        die "$EX_S3" "could not download $(s3_uri "$_rel/bundle.tar.gz"): $(s3_error); nothing was installed, $(describe_current)"
     # Nothing from the bundle is unpacked or run before its bytes match that sha256.
     _actual=$(sha256sum "$WORK/bundle.tar.gz" | cut -d' ' -f1)
     [ "$_actual" = "$SHA" ] ||
@@ -530,20 +861,19 @@ cmd_poll() {
     _etag_file=$STATE/channel-$FLEET_CHANNEL.etag
     _etag=
     [ -s "$_etag_file" ] && _etag=$(cat "$_etag_file")
-    if s3api get-object --bucket "$FLEET_BUCKET" --key "$_key" ${_etag:+--if-none-match "$_etag"} \
-        "$WORK/pointer.json" >"$WORK/get.json"; then
+    if s3_get "$_key" "$WORK/pointer.json" "$_etag"; then
         :
-    elif [ -n "$_etag" ] && grep -Eq '\((304|412|NotModified|PreconditionFailed)\)|Not Modified' "$WORK/aws.err"; then
+    elif [ -n "$_etag" ] && grep -Eq '\((304|412|NotModified|PreconditionFailed)\)|Not Modified' "$WORK/s3.err"; then
         printf 'channel %s unchanged (ETag %s); %s\n' "$FLEET_CHANNEL" "$_etag" "$(describe_current | sed 's/still //')"
         exit 0
     else
-        die "$EX_S3" "could not read the channel pointer $(s3_uri "$_key"): $(aws_error); nothing was changed, $(describe_current)"
+        die "$EX_S3" "could not read the channel pointer $(s3_uri "$_key"): $(s3_error); nothing was changed, $(describe_current)"
     fi
     _v=$(json_get "$WORK/pointer.json" version)
     is_safe_name "$_v" ||
         die "$EX_FAILED" "the channel pointer $(s3_uri "$_key") names no valid version; nothing was changed, $(describe_current)"
     EXPECTED_SHA=$(json_get "$WORK/pointer.json" sha256 | tr 'A-F' 'a-f')
-    POINTER_ETAG=$(json_get "$WORK/get.json" ETag)
+    POINTER_ETAG=$S3_ETAG
     POINTER_ETAG_FILE=$_etag_file
     # The bundle is verified against this sha256 (see fetch_release): one that is not a sha256 is refused.
     is_sha256 "$EXPECTED_SHA" ||
@@ -608,6 +938,8 @@ STATUS_ERROR=
 EXPECTED_SHA=
 POINTER_ETAG=
 POINTER_ETAG_FILE=
+
+choose_s3_client
 
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -28,13 +28,15 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
- * Runs the real fleet-agent.sh under a real shell, with the real AWS CLI (/usr/bin/aws) against
- * an {@link S3Endpoint}, for one instance whose disk is {@link #home()}. The CLI is reached
- * through a wrapper that appends each call's arguments to a log, so tests can count S3 calls.
+ * Runs the real fleet-agent.sh under a real shell, with the real AWS CLI (/usr/bin/aws) or the real
+ * curl against an {@link S3Endpoint}, for one instance whose disk is {@link #home()}. Both are
+ * reached through wrappers (the CLI as FLEET_AWS, curl first on PATH) that append each run's
+ * arguments to one log, so tests can count S3 calls and prove that no secret is ever in an argv.
  */
 final class AgentHarness {
 
     static final String AWS_CLI = "/usr/bin/aws";
+    static final String CURL = "/usr/bin/curl";
     static final Path SCRIPT = Path.of(System.getProperty("fleet.agent.script", "fleet-agent.sh")).toAbsolutePath();
     private static final long RUN_DEADLINE_SECONDS = 90;
     private static final long OUTPUT_GRACE_SECONDS = 10;
@@ -49,8 +51,10 @@ final class AgentHarness {
     private final String group = "web";
     private final String instanceId;
     private final Path home;
-    private final Path awsLog;
+    private final Path callLog;
     private final Path awsWrapper;
+    private final Path curlWrapper;
+    private final List<String> secrets = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
 
     AgentHarness(S3Endpoint s3, Path root, List<String> shell, String bucket, String prefix, String instanceId)
@@ -62,10 +66,12 @@ final class AgentHarness {
         this.prefix = prefix;
         this.instanceId = instanceId;
         this.home = Files.createDirectories(root.resolve("instance"));
-        this.awsLog = root.resolve("aws-calls.log");
+        this.callLog = root.resolve("s3-calls.log");
         this.awsWrapper = root.resolve("aws-logging");
-        Files.writeString(awsWrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + awsLog + "'\nexec " + AWS_CLI + " \"$@\"\n");
-        Files.setPosixFilePermissions(awsWrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        writeScript(awsWrapper, "#!/bin/sh\nprintf 'aws %s\\n' \"$*\" >> '" + callLog + "'\nexec " + AWS_CLI + " \"$@\"\n");
+        this.curlWrapper = Files.createDirectories(root.resolve("bin")).resolve("curl");
+        writeCurlWrapper(null);
+        secrets.add(s3.secretKey());
         Path userHome = Files.createDirectories(root.resolve("user-home"));
         try {
             s3.client().createBucket(b -> b.bucket(bucket));
@@ -73,7 +79,7 @@ final class AgentHarness {
             // the instances of one test class may share a bucket
         }
 
-        env.put("PATH", System.getenv("PATH"));
+        env.put("PATH", curlWrapper.getParent() + ":" + System.getenv("PATH"));
         env.put("HOME", userHome.toString());
         env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
         env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
@@ -90,6 +96,61 @@ final class AgentHarness {
         env.put("FLEET_S3_ENDPOINT", s3.endpoint().toString());
         env.put("FLEET_AWS", awsWrapper.toString());
         env.put("FLEET_HOOK_TIMEOUT", "20");
+        env.put("FLEET_S3_CLIENT", "cli");
+    }
+
+    /** The S3 clients the agent can use: FLEET_S3_CLIENT=cli, and auto, which picks curl here. */
+    static Stream<String> s3Clients() {
+        return Stream.of("cli", "auto");
+    }
+
+    /** Runs the following commands with FLEET_S3_CLIENT=<client> (the harness's default is cli). */
+    AgentHarness s3Client(String client) {
+        return env("FLEET_S3_CLIENT", client);
+    }
+
+    /** A secret the agent must never show in an argv, its output or a file under FLEET_HOME. */
+    AgentHarness secret(String value) {
+        secrets.add(value);
+        return this;
+    }
+
+    /**
+     * Makes the curl wrapper note, for each signed request, whether curl's config on stdin carries
+     * exactly this session token (the S3 endpoint under test does not check tokens). The token is
+     * compared inside the wrapper and never logged.
+     */
+    AgentHarness expectSessionToken(String token) throws IOException {
+        writeCurlWrapper(token);
+        return secret(token);
+    }
+
+    private void writeCurlWrapper(String expectedToken) throws IOException {
+        StringBuilder script = new StringBuilder("#!/bin/sh\nprintf 'curl %s\\n' \"$*\" >> '" + callLog + "'\n");
+        if (expectedToken != null) {
+            script.append("case \"$*\" in *--aws-sigv4*) ;; *) exec ").append(CURL).append(" \"$@\" ;; esac\n")
+                    .append("config=$(cat)\n")
+                    .append("case $config in *'X-Amz-Security-Token: ").append(expectedToken)
+                    .append("'*) echo 'session token: sent' ;; *) echo 'session token: missing' ;; esac >> '")
+                    .append(callLog).append("'\n")
+                    .append("printf '%s\\n' \"$config\" | exec ").append(CURL).append(" \"$@\"\n");
+        } else {
+            script.append("exec ").append(CURL).append(" \"$@\"\n");
+        }
+        writeScript(curlWrapper, script.toString());
+    }
+
+    /** Puts a curl first on PATH that reports this version and does nothing else (it logs its runs). */
+    AgentHarness curlReportingVersion(String version) throws IOException {
+        writeScript(curlWrapper, "#!/bin/sh\nprintf 'curl %s\\n' \"$*\" >> '" + callLog + "'\n"
+                + "[ \"$1\" = --version ] && echo 'curl " + version + " (x86_64-pc-linux-gnu) libcurl/" + version + "' && exit 0\n"
+                + "exit 2\n");
+        return this;
+    }
+
+    private static void writeScript(Path path, String text) throws IOException {
+        Files.writeString(path, text);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     record Result(int exitCode, String stdout, String stderr) {
@@ -160,9 +221,12 @@ final class AgentHarness {
         } catch (TimeoutException e) {
             throw new AssertionError(run + " exited, but a process it started still holds its stdout or stderr open", e);
         }
-        assertThat(result.stdout() + result.stderr())
-                .as("nothing the agent prints may contain the AWS secret key")
-                .doesNotContain(s3.secretKey());
+        for (String secret : secrets) {
+            assertThat(result.stdout() + result.stderr())
+                    .as("nothing the agent prints may contain a secret").doesNotContain(secret);
+            assertThat(rawCalls()).as("no argv of the AWS CLI or curl may contain a secret")
+                    .noneSatisfy(call -> assertThat(call).contains(secret));
+        }
         return result;
     }
 
@@ -305,21 +369,48 @@ final class AgentHarness {
         return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
-    /** The AWS CLI calls made so far, one line of arguments each. */
-    List<String> awsCalls() throws IOException {
-        return Files.exists(awsLog) ? Files.readAllLines(awsLog) : List.of();
+    /**
+     * The S3 requests made so far, one line each, in the CLI's words whichever client made them:
+     * an AWS CLI run as its arguments; a signed curl request as "curl get-object|put-object
+     * [--if-none-match] <url>". Instance metadata requests are not S3 calls and are left out.
+     */
+    List<String> s3Calls() throws IOException {
+        List<String> calls = new ArrayList<>();
+        for (String line : rawCalls()) {
+            if (line.startsWith("aws ")) {
+                calls.add(line.substring(4));
+            } else if (line.startsWith("curl ") && line.contains("--aws-sigv4")) {
+                String url = line.substring(line.lastIndexOf(' ') + 1);
+                calls.add("curl " + (line.contains("-X PUT") ? "put-object" : "get-object")
+                        + (line.contains("If-None-Match:") ? " --if-none-match " : " ") + url);
+            }
+        }
+        return calls;
     }
 
-    void forgetAwsCalls() throws IOException {
-        Files.deleteIfExists(awsLog);
+    /** Every S3 request so far was made by this FLEET_S3_CLIENT: cli the AWS CLI, auto and curl curl. */
+    void assertS3CallsMadeBy(String client) throws IOException {
+        assertThat(s3Calls()).as("S3 calls with FLEET_S3_CLIENT=%s", client).isNotEmpty()
+                .allSatisfy(call -> assertThat(call.startsWith("curl ")).as(call).isEqualTo(!client.equals("cli")));
+    }
+
+    /** Every line the wrappers logged: "aws <args>", "curl <args>" (also IMDS requests), wrapper notes. */
+    List<String> rawCalls() throws IOException {
+        return Files.exists(callLog) ? Files.readAllLines(callLog) : List.of();
+    }
+
+    void forgetS3Calls() throws IOException {
+        Files.deleteIfExists(callLog);
     }
 
     /** Every file the agent wrote to FLEET_HOME, for the "no secret on disk" check. */
     void assertNoSecretOnDisk() throws IOException {
         try (Stream<Path> files = Files.walk(home)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
-                assertThat(Files.readString(file, StandardCharsets.ISO_8859_1))
-                        .as("contents of %s", file).doesNotContain(s3.secretKey());
+                String content = Files.readString(file, StandardCharsets.ISO_8859_1);
+                for (String secret : secrets) {
+                    assertThat(content).as("contents of %s", file).doesNotContain(secret);
+                }
             }
         }
     }

@@ -46,7 +46,7 @@ class FleetAgentInputTest {
         assertThat(result.stderr()).startsWith("fleet-agent: refused version").contains("nothing was changed")
                 .doesNotContain("uid=");
         assertThat(result.stderr().strip()).as("one line").doesNotContain("\n");
-        assertThat(agent.awsCalls()).isEmpty();
+        assertThat(agent.s3Calls()).isEmpty();
         try (Stream<Path> files = Files.list(agent.home())) {
             assertThat(files).as("FLEET_HOME untouched").isEmpty();
         }
@@ -72,10 +72,13 @@ class FleetAgentInputTest {
         agent.env("FLEET_BUCKET", "input");
         assertThat(agent.env("FLEET_CHANNEL", "../prod").run("poll").lastErrorLine())
                 .startsWith("fleet-agent: refused FLEET_CHANNEL");
+        assertThat(agent.env("FLEET_S3_CLIENT", "python").run("install", "1.0").lastErrorLine())
+                .isEqualTo("fleet-agent: refused FLEET_S3_CLIENT='python': it must be auto, curl or cli; nothing was changed");
+        agent.s3Client("cli");
         assertThat(agent.env("FLEET_AWS", "/nonexistent/aws").run("install", "1.0").lastErrorLine())
                 .isEqualTo("fleet-agent: cannot find '/nonexistent/aws' (fleet-agent needs it); nothing was changed");
 
-        assertThat(agent.awsCalls()).isEmpty();
+        assertThat(agent.s3Calls()).isEmpty();
         assertThat(agent.leftovers()).isEmpty();
         assertThat(agent.releasesOnDisk()).isEmpty();
     }

@@ -41,10 +41,10 @@ class FleetAgentInstallTest {
         return instance(root, List.of("sh"));
     }
 
-    @ParameterizedTest
-    @MethodSource("io.fleetdeploy.agent.Shells#posixShells")
-    void installsAReleaseAndReportsItInS3(List<String> shell, @TempDir Path root) throws Exception {
-        AgentHarness agent = instance(root, shell);
+    @ParameterizedTest(name = "{0} with S3 client {1}")
+    @MethodSource("io.fleetdeploy.agent.Shells#posixShellsAndS3Clients")
+    void installsAReleaseAndReportsItInS3(List<String> shell, String client, @TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root, shell).s3Client(client);
         // The start hook leaves a daemon running, as an application's would: the agent must not wait for it.
         String sha = agent.publish(Release.of("1.0").withLoggingHooks().withPrettyManifest()
                 .withHook("start", "sleep 300 & echo $! > \"$FLEET_HOME/daemon.pid\""));
@@ -60,6 +60,7 @@ class FleetAgentInstallTest {
         }
 
         result.assertSucceeded();
+        agent.assertS3CallsMadeBy(client);
         assertThat(result.stdout()).contains("installed 1.0");
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.home().resolve("current/app.txt")).hasContent("application 1.0");
@@ -89,13 +90,13 @@ class FleetAgentInstallTest {
         agent.publish(Release.of("1.0").withLoggingHooks());
         agent.run("install", "1.0").assertSucceeded();
         agent.deleteStatus();
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
 
         AgentHarness.Result again = agent.run("install", "1.0");
 
         again.assertSucceeded();
         assertThat(again.stdout()).contains("1.0 is already current");
-        assertThat(agent.awsCalls()).as("only the status is written").singleElement()
+        assertThat(agent.s3Calls()).as("only the status is written").singleElement()
                 .satisfies(call -> assertThat(call).contains("put-object", "status/web/i-0123456789abcdef0.json"));
         assertThat(agent.hookLog()).as("no hook runs again").containsExactly("start 1.0", "validate 1.0");
         assertThat(agent.status().get("result").asText()).isEqualTo("installed");
@@ -192,13 +193,14 @@ class FleetAgentInstallTest {
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.lastErrorLine()).contains("no previous release", "no release is current");
         assertThat(agent.current()).isNull();
-        assertThat(agent.awsCalls()).isEmpty();
+        assertThat(agent.s3Calls()).isEmpty();
         assertThat(agent.leftovers()).isEmpty();
     }
 
-    @Test
-    void keepsTheLastReleasesAndRollsBackToThePreviousFromDisk(@TempDir Path root) throws Exception {
-        AgentHarness agent = instance(root).env("FLEET_KEEP", "1");
+    @ParameterizedTest(name = "S3 client {0}")
+    @MethodSource("io.fleetdeploy.agent.AgentHarness#s3Clients")
+    void keepsTheLastReleasesAndRollsBackToThePreviousFromDisk(String client, @TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root).s3Client(client).env("FLEET_KEEP", "1");
         agent.publish(Release.of("1.0"));
         String sha2 = agent.publish(Release.of("2.0").withLoggingHooks());
         agent.publish(Release.of("3.0").withLoggingHooks());
@@ -209,7 +211,7 @@ class FleetAgentInstallTest {
         assertThat(agent.releasesOnDisk()).as("FLEET_KEEP=1, but the previous release is kept for rollback")
                 .containsExactly("2.0", "3.0");
         assertThat(agent.home().resolve(".fleet/1.0.sha256")).doesNotExist();
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
 
         AgentHarness.Result rollback = agent.run("rollback");
 
@@ -217,7 +219,7 @@ class FleetAgentInstallTest {
         assertThat(rollback.stdout()).contains("rolled-back 2.0");
         assertThat(agent.current()).isEqualTo("2.0");
         assertThat(agent.hookLog()).endsWith("stop 3.0", "start 2.0", "validate 2.0");
-        assertThat(agent.awsCalls()).as("no download: 2.0 is still on disk").singleElement()
+        assertThat(agent.s3Calls()).as("no download: 2.0 is still on disk").singleElement()
                 .satisfies(call -> assertThat(call).contains("put-object"));
         assertThat(agent.status().get("result").asText()).isEqualTo("rolled-back");
         assertThat(agent.status().get("version").asText()).isEqualTo("2.0");

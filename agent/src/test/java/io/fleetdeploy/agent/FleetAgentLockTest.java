@@ -94,7 +94,7 @@ class FleetAgentLockTest {
         assertThat(result.lastErrorLine()).contains("another fleet-agent run (pid " + alive + ") still holds",
                 "after 1s", "nothing was changed", "no release is current");
         assertThat(lock.resolve("pid")).as("the live run's lock is left alone").hasContent(alive + "\n");
-        assertThat(agent.awsCalls()).isEmpty();
+        assertThat(agent.s3Calls()).isEmpty();
         assertThat(agent.releasesOnDisk()).isEmpty();
     }
 
@@ -109,6 +109,6 @@ class FleetAgentLockTest {
         assertThat(result.lastErrorLine()).contains("another fleet-agent run (pid unknown) still holds",
                 "remove " + lock.toRealPath());
         assertThat(lock).isDirectory();
-        assertThat(agent.awsCalls()).isEmpty();
+        assertThat(agent.s3Calls()).isEmpty();
     }
 }

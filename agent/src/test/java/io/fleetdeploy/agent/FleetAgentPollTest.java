@@ -37,35 +37,36 @@ class FleetAgentPollTest {
         return new AgentHarness(s3, root, shell, "poll-" + buckets.incrementAndGet(), "", "i-poll");
     }
 
-    @ParameterizedTest
-    @MethodSource("io.fleetdeploy.agent.Shells#posixShells")
-    void installsWhenThePointerMovesAndOnlyChecksWhileItDoesNot(List<String> shell, @TempDir Path root)
+    @ParameterizedTest(name = "{0} with S3 client {1}")
+    @MethodSource("io.fleetdeploy.agent.Shells#posixShellsAndS3Clients")
+    void installsWhenThePointerMovesAndOnlyChecksWhileItDoesNot(List<String> shell, String client, @TempDir Path root)
             throws Exception {
-        AgentHarness agent = instance(root, shell);
+        AgentHarness agent = instance(root, shell).s3Client(client);
         String sha1 = agent.publish(Release.of("1.0"));
         String sha2 = agent.publish(Release.of("2.0").withLoggingHooks());
         agent.pointChannel("1.0", sha1, null, null);
 
         AgentHarness.Result first = agent.run("poll");
         first.assertSucceeded();
+        agent.assertS3CallsMadeBy(client);
         assertThat(agent.current()).isEqualTo("1.0");
-        assertThat(agent.awsCalls()).anySatisfy(call -> assertThat(call).contains("shop/channels/prod.json"))
+        assertThat(agent.s3Calls()).anySatisfy(call -> assertThat(call).contains("shop/channels/prod.json"))
                 .anySatisfy(call -> assertThat(call).contains("shop/releases/1.0/bundle.tar.gz"));
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
 
         AgentHarness.Result unchanged = agent.run("poll");
         unchanged.assertSucceeded();
         assertThat(unchanged.stdout()).contains("channel prod unchanged");
-        assertThat(agent.awsCalls()).as("one conditional GET, no download, no status").singleElement()
+        assertThat(agent.s3Calls()).as("one conditional GET, no download, no status").singleElement()
                 .satisfies(call -> assertThat(call).contains("get-object", "--if-none-match", "shop/channels/prod.json"));
         assertThat(agent.current()).isEqualTo("1.0");
 
         agent.pointChannel("2.0", sha2, "1.0", sha1);
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
         AgentHarness.Result moved = agent.run("poll");
         moved.assertSucceeded();
         assertThat(agent.current()).isEqualTo("2.0");
-        assertThat(agent.awsCalls()).as("pointer, bundle (checked against the pointer's sha256, no manifest read), status")
+        assertThat(agent.s3Calls()).as("pointer, bundle (checked against the pointer's sha256, no manifest read), status")
                 .satisfiesExactly(
                         call -> assertThat(call).contains("get-object", "shop/channels/prod.json"),
                         call -> assertThat(call).contains("get-object", "shop/releases/2.0/bundle.tar.gz"),
@@ -76,16 +77,18 @@ class FleetAgentPollTest {
         assertThat(agent.leftovers()).isEmpty();
     }
 
-    @Test
-    void aPointerWhoseSha256TheBundleDoesNotMatchIsRefusedOnceAndMovingItBackIsReported(@TempDir Path root) throws Exception {
-        AgentHarness agent = instance(root, List.of("sh"));
+    @ParameterizedTest(name = "S3 client {0}")
+    @MethodSource("io.fleetdeploy.agent.AgentHarness#s3Clients")
+    void aPointerWhoseSha256TheBundleDoesNotMatchIsRefusedOnceAndMovingItBackIsReported(String client, @TempDir Path root)
+            throws Exception {
+        AgentHarness agent = instance(root, List.of("sh")).s3Client(client);
         String sha1 = agent.publish(Release.of("1.0"));
         String sha2 = agent.publish(Release.of("2.0").withLoggingHooks());
         agent.pointChannel("1.0", sha1, null, null);
         agent.run("poll").assertSucceeded();
         String wrong = "ab".repeat(32);
         agent.pointChannel("2.0", wrong, "1.0", sha1);
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
 
         AgentHarness.Result bad = agent.run("poll");
 
@@ -101,14 +104,14 @@ class FleetAgentPollTest {
                 .contains("channel prod unchanged");
 
         agent.pointChannel("1.0", sha1, "2.0", wrong);
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
         AgentHarness.Result back = agent.run("poll");
 
         back.assertSucceeded();
         assertThat(agent.current()).isEqualTo("1.0");
         assertThat(agent.status().get("result").asText()).as("the status says 1.0 again").isEqualTo("installed");
         assertThat(agent.status().get("version").asText()).isEqualTo("1.0");
-        assertThat(agent.awsCalls()).as("pointer read and status written, nothing downloaded").hasSize(2);
+        assertThat(agent.s3Calls()).as("pointer read and status written, nothing downloaded").hasSize(2);
     }
 
     @Test
@@ -119,14 +122,14 @@ class FleetAgentPollTest {
         agent.pointChannel("1.0", sha1, null, null);
         agent.run("poll").assertSucceeded();
         agent.pointChannel("2.0", "not-a-sha256", "1.0", sha1);
-        agent.forgetAwsCalls();
+        agent.forgetS3Calls();
 
         AgentHarness.Result bad = agent.run("poll");
 
         assertThat(bad.exitCode()).isEqualTo(1);
         assertThat(bad.lastErrorLine()).contains("shop/channels/prod.json names no valid sha256 for 2.0",
                 "nothing was installed", "current still points at 1.0");
-        assertThat(agent.awsCalls()).as("the pointer read and the failed status written, nothing downloaded")
+        assertThat(agent.s3Calls()).as("the pointer read and the failed status written, nothing downloaded")
                 .satisfiesExactly(call -> assertThat(call).contains("get-object", "shop/channels/prod.json"),
                         call -> assertThat(call).contains("put-object", "shop/status/web/i-poll.json"));
         assertThat(agent.current()).isEqualTo("1.0");
@@ -134,15 +137,16 @@ class FleetAgentPollTest {
         assertThat(agent.status().get("result").asText()).isEqualTo("failed");
     }
 
-    @Test
-    void aMissingPointerIsReportedAndChangesNothing(@TempDir Path root) throws Exception {
-        AgentHarness agent = instance(root, List.of("sh"));
+    @ParameterizedTest(name = "S3 client {0}")
+    @MethodSource("io.fleetdeploy.agent.AgentHarness#s3Clients")
+    void aMissingPointerIsReportedAndChangesNothing(String client, @TempDir Path root) throws Exception {
+        AgentHarness agent = instance(root, List.of("sh")).s3Client(client);
 
         AgentHarness.Result result = agent.run("poll");
 
         assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.lastErrorLine()).startsWith("fleet-agent: could not read the channel pointer s3://")
-                .contains("shop/channels/prod.json", "nothing was changed");
+                .contains("shop/channels/prod.json", "(NoSuchKey)", "GetObject", "nothing was changed");
         try (Stream<Path> files = Files.list(agent.home())) {
             assertThat(files).as("FLEET_HOME as it was: empty").isEmpty();
         }

@@ -1,10 +1,14 @@
 package io.fleetdeploy.agent;
 
 import java.net.URI;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.gaul.s3proxy.AccessGrant;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -23,6 +27,7 @@ final class S3Endpoint implements AutoCloseable {
 
     private final String accessKey = "agent-test-" + UUID.randomUUID().toString().substring(0, 8);
     private final String secretKey = "agent-secret-" + UUID.randomUUID();
+    private final Map<String, String> secrets = new ConcurrentHashMap<>();
     private final S3Proxy proxy;
     private final URI endpoint;
     private final S3Client client;
@@ -33,9 +38,15 @@ final class S3Endpoint implements AutoCloseable {
         properties.setProperty("s3proxy.authorization", "aws-v2-or-v4");
         properties.setProperty("s3proxy.identity", accessKey);
         properties.setProperty("s3proxy.credential", secretKey);
-        proxy = S3Proxy.Builder.fromProperties(properties)
-                .blobStore(BlobStores.create("transient", properties))
-                .build();
+        BlobStore store = BlobStores.create("transient", properties);
+        // S3Proxy does not know X-Amz-Security-Token (the harness's curl wrapper checks what the agent
+        // sends); the locator lets temporary credentials (see allow) sign requests as well.
+        proxy = S3Proxy.Builder.fromProperties(properties).blobStore(store).ignoreUnknownHeaders(true).build();
+        secrets.put(accessKey, secretKey);
+        proxy.setBlobStoreLocator((identity, container, blob) -> {
+            String secret = secrets.get(identity);
+            return secret == null ? null : new AccessGrant(secret, store);
+        });
         proxy.start();
         endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
         client = S3Client.builder()
@@ -46,6 +57,11 @@ final class S3Endpoint implements AutoCloseable {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .httpClientBuilder(ApacheHttpClient.builder())
                 .build();
+    }
+
+    /** Also accepts requests signed with this key pair, as role credentials from instance metadata are. */
+    void allow(String accessKeyId, String secretAccessKey) {
+        secrets.put(accessKeyId, secretAccessKey);
     }
 
     URI endpoint() {

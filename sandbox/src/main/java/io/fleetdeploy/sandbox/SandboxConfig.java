@@ -27,7 +27,7 @@ import java.util.Set;
  * @param accountId     the 12-digit account in ARNs
  * @param bootDelay     how long a launched instance takes before it runs its user data (the agent)
  * @param agentScript   the instance agent ({@code fleet-agent.sh}) that user data and SSM run
- * @param awsCli        the AWS CLI the agent calls on instances (FLEET_AWS)
+ * @param awsCli        the AWS CLI the agent falls back to on instances when curl cannot sign (FLEET_AWS)
  * @param workDir       where instances' disks go; empty: a fresh temporary directory
  * @param bucket        the S3 bucket the sandbox creates; releases and channel pointers live there
  * @param prefix        the key prefix under the bucket ("" for none)

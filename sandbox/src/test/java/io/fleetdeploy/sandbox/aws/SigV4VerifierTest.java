@@ -2,6 +2,7 @@ package io.fleetdeploy.sandbox.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,22 @@ class SigV4VerifierTest {
         assertThat(response.statusCode()).as(response.body() + signed.headers()).isEqualTo(403);
         assertThat(response.body()).contains("<Type>Sender</Type><Code>SignatureDoesNotMatch</Code>");
         assertThat(fixture.counters.snapshot()).isEmpty();
+    }
+
+    /** The instance agent signs with curl --aws-sigv4 (7.75+), not an SDK: its signatures must verify as they do at AWS. */
+    @Test
+    void curlsOwnSigV4SignatureIsAccepted() throws Exception {
+        Process curl = new ProcessBuilder("curl", "-sS", "--config", "-", "--aws-sigv4", "aws:amz:" + EndpointFixture.REGION.id() + ":sts",
+                "-H", "Content-Type: " + FORM, "--data-binary", CALLER_IDENTITY, "-w", "\n%{http_code}",
+                fixture.endpoint.endpoint() + "/").redirectErrorStream(true).start();
+        try (OutputStream config = curl.getOutputStream()) {
+            config.write(("user = \"" + EndpointFixture.ACCESS_KEY + ":" + EndpointFixture.SECRET_KEY + "\"\n").getBytes());
+        }
+        String output = new String(curl.getInputStream().readAllBytes());
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).as("curl ends").isTrue();
+
+        assertThat(output).as("curl's response").endsWith("\n200")
+                .contains("<Arn>arn:aws:iam::123456789012:user/deployer</Arn>");
     }
 
     @Test

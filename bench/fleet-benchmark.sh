@@ -8,7 +8,7 @@
 #   MIN_HEALTHY_PERCENT=66 bench/fleet-benchmark.sh 6 5  # the push's minHealthyPercent (default 90, which needs >= 10 instances)
 #   PULL_ONLY=1 bench/fleet-benchmark.sh 20 10            # the pull alone, on a sandbox with only the pull group
 # Each group has `instances` instances (two groups: 2 x instances sandbox instances, each an HTTP
-# server health-checked every 200 ms, and each install runs the shipped agent with the AWS CLI).
+# server health-checked every 200 ms, and each install runs the shipped agent, whose S3 requests go through curl --aws-sigv4).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 instances=${1:-100}

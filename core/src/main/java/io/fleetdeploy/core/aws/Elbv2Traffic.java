@@ -3,7 +3,9 @@ package io.fleetdeploy.core.aws;
 import io.fleetdeploy.core.FleetDeployException;
 import io.fleetdeploy.core.fleet.FleetPorts;
 import io.fleetdeploy.core.fleet.ForwardConfig;
+import io.fleetdeploy.core.fleet.HealthCheck;
 import io.fleetdeploy.core.fleet.TargetState;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,17 @@ public final class Elbv2Traffic implements FleetPorts.Traffic {
             states.put(d.target().id(), new TargetState(d.targetHealth().stateAsString(), d.targetHealth().reasonAsString()));
         }
         return states;
+    }
+
+    @Override
+    public Optional<HealthCheck> healthCheck(String targetGroupArn) {
+        try {
+            return client.describeTargetGroups(b -> b.targetGroupArns(targetGroupArn)).targetGroups().stream().findFirst()
+                    .map(t -> new HealthCheck(Duration.ofSeconds(t.healthCheckIntervalSeconds()),
+                            Duration.ofSeconds(t.healthCheckTimeoutSeconds()), t.unhealthyThresholdCount()));
+        } catch (TargetGroupNotFoundException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.fleetdeploy.core.fleet;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -7,17 +8,26 @@ import java.util.Optional;
 /**
  * One look at a group: the group itself (empty when it no longer exists), every instance's target
  * states across the group's target groups, what the agent reported for the instances asked about,
- * the channel pointer, and how the SSM commands asked about run (instance id -> invocation; an
- * instance whose invocation SSM does not list yet is left out).
+ * the channel pointer, how the SSM commands asked about run (instance id -> invocation; an
+ * instance whose invocation SSM does not list yet is left out) and, when asked for, how long the
+ * group's target groups may take to report a failing target ({@link HealthCheck#failureDetection()},
+ * the longest of them; null when not asked for).
  */
 public record FleetObservation(Optional<GroupView> group, Map<String, List<TargetState>> targets,
                                Map<String, InstanceStatus> statuses, Optional<String> channelVersion,
-                               Map<String, FleetPorts.CommandInvocation> commands) {
+                               Map<String, FleetPorts.CommandInvocation> commands, Duration failureDetection) {
 
     public FleetObservation {
         targets = Map.copyOf(targets);
         statuses = Map.copyOf(statuses);
         commands = commands == null ? Map.of() : Map.copyOf(commands);
+    }
+
+    /** A look that asked about no target group's health check settings. */
+    public FleetObservation(Optional<GroupView> group, Map<String, List<TargetState>> targets,
+                            Map<String, InstanceStatus> statuses, Optional<String> channelVersion,
+                            Map<String, FleetPorts.CommandInvocation> commands) {
+        this(group, targets, statuses, channelVersion, commands, null);
     }
 
     /** A look that asked about no command. */
@@ -27,7 +37,11 @@ public record FleetObservation(Optional<GroupView> group, Map<String, List<Targe
     }
 
     public FleetObservation withCommands(Map<String, FleetPorts.CommandInvocation> invocations) {
-        return new FleetObservation(group, targets, statuses, channelVersion, invocations);
+        return new FleetObservation(group, targets, statuses, channelVersion, invocations, failureDetection);
+    }
+
+    public FleetObservation withFailureDetection(Duration longest) {
+        return new FleetObservation(group, targets, statuses, channelVersion, commands, longest);
     }
 
     public Optional<GroupView.InstanceView> instance(String id) {

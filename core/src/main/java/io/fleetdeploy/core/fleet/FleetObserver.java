@@ -1,5 +1,6 @@
 package io.fleetdeploy.core.fleet;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,6 +50,19 @@ public final class FleetObserver {
         Map<String, InstanceStatus> reported = ids.isEmpty() ? Map.of() : statuses.statuses(group, ids);
         Optional<String> pointer = channel == null ? Optional.empty() : releases.channelVersion(channel);
         return new FleetObservation(view, targets, reported, pointer);
+    }
+
+    /**
+     * The longest any of the group's target groups may take to report a target that starts failing
+     * ({@link HealthCheck#failureDetection()}; one DescribeTargetGroups per target group); zero without target groups.
+     */
+    public Duration failureDetection(Optional<GroupView> group) {
+        Duration longest = Duration.ZERO;
+        for (String arn : group.map(GroupView::targetGroupArns).orElse(List.of())) {
+            Duration detection = traffic.healthCheck(arn).map(HealthCheck::failureDetection).orElse(Duration.ZERO);
+            longest = detection.compareTo(longest) > 0 ? detection : longest;
+        }
+        return longest;
     }
 
     /** How these SSM commands (instance id -> command id) run: read-only (ListCommandInvocations). */

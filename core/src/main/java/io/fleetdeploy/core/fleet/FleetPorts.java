@@ -41,6 +41,9 @@ public final class FleetPorts {
         /** Instance id -> state, for every registered target. */
         Map<String, TargetState> targetHealth(String targetGroupArn);
 
+        /** The target group's health check settings; empty when there is no such target group. */
+        Optional<HealthCheck> healthCheck(String targetGroupArn);
+
         void deregister(String targetGroupArn, List<String> instanceIds);
 
         void register(String targetGroupArn, List<String> instanceIds);

@@ -13,7 +13,10 @@ import java.util.List;
  * the InService instances serve healthy and report the version, healthyChecks times in a row;
  * stragglers are named; while the group replaces or launches an instance it is not converged (the
  * replacement boots into the version and must serve it too); an instance on the version its target
- * group keeps reporting unhealthy fails the pull at once ({@link FailFast}). Undo moves the pointer
+ * group keeps reporting unhealthy fails the pull at once ({@link FailFast}). The code changes in place,
+ * under a target that stays registered and healthy until its checks fail often enough, so "healthy"
+ * only counts once the target groups have had the time to see a failing release
+ * ({@link HealthCheck#failureDetection()}, read once before the pointer moves). Undo moves the pointer
  * back, waits until the instances report the previous version again and serve healthy, and only then
  * resumes the processes it suspended.
  */
@@ -28,21 +31,19 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
      * @param healthyStreak consecutive observations in which enough instances served healthy on the version
      * @param unhealthyStreak consecutive observations in which an instance reporting the version was reported
      *                        unhealthy by a target group (see {@link FailFast}; absent in older saved states: 0)
+     * @param failureDetection how long the group's target groups may take to report a failing target (absent in
+     *                         older saved states: null, taken as zero)
+     * @param healthySince    the first observation of the current healthy streak (null while there is none)
      */
     public record State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
-                        Instant waitSince, int converged, int total, int healthyStreak, int unhealthyStreak) {
+                        Instant waitSince, int converged, int total, int healthyStreak, int unhealthyStreak,
+                        Duration failureDetection, Instant healthySince) {
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
         }
 
-        /** A state with no unhealthy streak (every phase but CONVERGE). */
-        public State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
-                     Instant waitSince, int converged, int total, int healthyStreak) {
-            this(request, previousVersion, suspendedByUs, phase, waitSince, converged, total, healthyStreak, 0);
-        }
-
         public static State start(RolloutRequest request) {
-            return new State(request, null, List.of(), Phase.PREPARE, null, 0, 0, 0);
+            return new State(request, null, List.of(), Phase.PREPARE, null, 0, 0, 0, 0, null, null);
         }
     }
 
@@ -69,8 +70,9 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
 
     @Override
     public FleetObservation observe(State state) {
-        return observer.observe(state.request().group(), state.phase() == Phase.CONVERGE ? null : List.of(),
+        FleetObservation seen = observer.observe(state.request().group(), state.phase() == Phase.CONVERGE ? null : List.of(),
                 state.phase() == Phase.PREPARE ? state.request().channel() : null);
+        return state.phase() == Phase.PREPARE ? seen.withFailureDetection(observer.failureDetection(seen.group())) : seen;
     }
 
     @Override
@@ -94,7 +96,9 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 if (!r.version().equals(previous)) {
                     actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), r.group()));
                 }
-                return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, -1, group.inServiceIds().size(), 0),
+                Duration failureDetection = seen.failureDetection() == null ? Duration.ZERO : seen.failureDetection();
+                return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, -1, group.inServiceIds().size(), 0, 0,
+                                failureDetection, null),
                         "pull " + r.version() + " on group " + r.group() + " (channel " + r.channel() + ", was "
                                 + (previous == null ? "unset" : previous) + "): waiting for " + r.convergePercent() + "% of "
                                 + group.inServiceIds().size() + " InService instances", actions);
@@ -122,9 +126,14 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 List<String> settling = PushRollout.settling(group);
                 boolean enough = settling.isEmpty() && (inService.isEmpty() || converged * 100 >= r.convergePercent() * inService.size());
                 int streak = enough ? s.healthyStreak() + 1 : 0;
-                boolean done = streak >= r.healthyChecks();
+                Instant healthySince = !enough ? null : s.healthyStreak() > 0 && s.healthySince() != null ? s.healthySince() : now;
+                // Every instance counted had switched its code by the streak's first look: from then on the target
+                // groups check the new code, and a failing one is reported unhealthy within failureDetection.
+                Duration failureDetection = s.failureDetection() == null ? Duration.ZERO : s.failureDetection();
+                Instant provenAt = healthySince == null ? null : healthySince.plus(failureDetection);
+                boolean done = streak >= r.healthyChecks() && !now.isBefore(provenAt); // healthyChecks >= 1: provenAt is set
                 State next = new State(r, s.previousVersion(), s.suspendedByUs(), done ? Phase.FINISH : Phase.CONVERGE,
-                        s.waitSince(), converged, inService.size(), streak, failFast.streak());
+                        s.waitSince(), converged, inService.size(), streak, failFast.streak(), s.failureDetection(), healthySince);
                 String line = converged != s.converged() || inService.size() != s.total()
                         ? "converged " + converged + "/" + inService.size() + " healthy on " + r.version() : null;
                 if (done) {
@@ -133,7 +142,11 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                     return Transition.act(next, summary);
                 }
                 if (enough) {
-                    return Transition.waitFor(next, line, "healthy check " + streak + "/" + r.healthyChecks() + " on " + r.version());
+                    String proving = streak < r.healthyChecks() ? "" : "; the target groups may take up to "
+                            + seconds(failureDetection) + " to report a failing target (health check interval x unhealthy"
+                            + " threshold + timeout): waiting " + seconds(Duration.between(now, provenAt)) + " more";
+                    return Transition.waitFor(next, line, "healthy check " + Math.min(streak, r.healthyChecks()) + "/"
+                            + r.healthyChecks() + " on " + r.version() + proving);
                 }
                 String replacing = settling.isEmpty() ? "" : "; the group is replacing or launching instances: " + String.join(", ", settling);
                 if (!now.isBefore(s.waitSince().plus(r.timeout()))) {
@@ -158,5 +171,9 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                         "group " + r.group() + " converged on " + r.version(), null, null);
             }
         }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 }

@@ -47,6 +47,8 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     final Map<String, String> channels = new LinkedHashMap<>();
     final List<String> calls = new ArrayList<>();
     final Map<String, TargetState> greenHealth = new LinkedHashMap<>();
+    /** What DescribeTargetGroups says of both target groups: the fake reports health at once, so nothing to wait for. */
+    HealthCheck healthCheck = new HealthCheck(Duration.ZERO, Duration.ZERO, 2);
     ForwardConfig listener = ForwardConfig.single(TG);
     int minServing = 0;
     int lowestServing = Integer.MAX_VALUE;
@@ -161,6 +163,12 @@ final class FakeFleet implements FleetPorts.Groups, FleetPorts.Traffic, FleetPor
     public Optional<String> targetGroupArn(String nameOrArn) {
         return nameOrArn.equals(TG_GREEN) || nameOrArn.equals("web-green") ? Optional.of(TG_GREEN)
                 : nameOrArn.equals(TG) || nameOrArn.equals("web-blue") ? Optional.of(TG) : Optional.empty();
+    }
+
+    @Override
+    public Optional<HealthCheck> healthCheck(String arn) {
+        reads.merge("healthCheck", 1, Integer::sum);
+        return targetGroupArn(arn).map(found -> healthCheck);
     }
 
     @Override

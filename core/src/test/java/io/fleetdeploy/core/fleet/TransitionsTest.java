@@ -312,6 +312,43 @@ class TransitionsTest {
                 "i-1: InService, target unhealthy");
     }
 
+    /**
+     * The code changes under targets that stay registered: their "healthy" is the old code's until the target group has
+     * checked the new one unhealthyThreshold times. A pull is not done before that long after the instances switched,
+     * and a release that fails within it fails the pull instead.
+     */
+    @Test
+    void pullCountsHealthyOnlyOnceTheTargetGroupsCouldHaveSeenTheNewCodeFail() {
+        PullRollout pull = new PullRollout(null);
+        RolloutRequest r = new RolloutRequest("web", "2.0", RolloutRequest.Strategy.PULL, null, null, null, null, false, null, 2,
+                Duration.ofMinutes(10), null, null, null, null, null);
+        Map<String, String> two = Map.of("i-1", "InService", "i-2", "InService");
+        Duration detection = new HealthCheck(Duration.ofSeconds(10), Duration.ofSeconds(5), 3).failureDetection();
+        assertThat(detection).isEqualTo(Duration.ofSeconds(35));
+        PullRollout.State s = pull.next(PullRollout.State.start(r),
+                seen(two, Map.of(), "1.0", "1.0").withFailureDetection(detection), T0).state();
+        assertThat(s.failureDetection()).isEqualTo(detection);
+
+        FleetObservation onNew = seen(two, Map.of("i-1", "healthy", "i-2", "healthy"), "2.0", null);
+        Transition<PullRollout.State> first = pull.next(s, onNew, T0.plusSeconds(1));
+        Transition<PullRollout.State> second = pull.next(first.state(), onNew, T0.plusSeconds(2));
+        assertThat(second.state().phase()).as("healthyChecks reached, but the target groups may not have checked 2.0 yet")
+                .isEqualTo(PullRollout.Phase.CONVERGE);
+        assertThat(second.waitingFor()).contains("healthy check 2/2 on 2.0", "may take up to 35 s to report a failing target",
+                "waiting 34 s more");
+        assertThat(pull.next(second.state(), onNew, T0.plusSeconds(35)).state().phase()).isEqualTo(PullRollout.Phase.CONVERGE);
+        assertThat(pull.next(second.state(), onNew, T0.plusSeconds(36)).state().phase()).isEqualTo(PullRollout.Phase.FINISH);
+
+        // The bad release is caught inside the window: the streak starts again and the fail-fast fails the pull.
+        FleetObservation failing = seen(two, Map.of("i-1", "unhealthy", "i-2", "healthy"), "2.0", null);
+        Transition<PullRollout.State> caught = pull.next(second.state(), failing, T0.plusSeconds(20));
+        assertThat(caught.state().healthyStreak()).isZero();
+        assertThat(caught.state().healthySince()).isNull();
+        Transition<PullRollout.State> failed = pull.next(caught.state(), failing, T0.plusSeconds(21));
+        assertThat(failed.outcome()).isEqualTo(Transition.Outcome.FAILED);
+        assertThat(failed.failure()).contains("unhealthy on 2.0 in 2 consecutive target health checks after the install");
+    }
+
     @Test
     void replaceFailsFastOnAnInstanceOnTheVersionItsTargetGroupReportsUnhealthyButInitialWaitsForTheTimeout() {
         ReplaceRollout replace = new ReplaceRollout(null);
@@ -344,9 +381,13 @@ class TransitionsTest {
                 Duration.ofMinutes(10), null, null, null, null, null);
         com.fasterxml.jackson.databind.ObjectMapper json = io.fleetdeploy.core.Json.mapper();
         com.fasterxml.jackson.databind.node.ObjectNode pullSaved = json.valueToTree(new PullRollout.State(r, "1.0", List.of(),
-                PullRollout.Phase.CONVERGE, T0, 1, 2, 0, 1));
+                PullRollout.Phase.CONVERGE, T0, 1, 2, 0, 1, Duration.ofSeconds(7), null));
         pullSaved.remove("unhealthyStreak");
-        assertThat(json.treeToValue(pullSaved, PullRollout.State.class).unhealthyStreak()).isZero();
+        pullSaved.remove("failureDetection");
+        pullSaved.remove("healthySince");
+        PullRollout.State pullRead = json.treeToValue(pullSaved, PullRollout.State.class);
+        assertThat(pullRead.unhealthyStreak()).isZero();
+        assertThat(pullRead.failureDetection()).isNull();
         com.fasterxml.jackson.databind.node.ObjectNode replaceSaved = json.valueToTree(new ReplaceRollout.State(r, "1.0", List.of(),
                 ReplaceRollout.Phase.WAIT, 2, T0, 0, 1, 1));
         replaceSaved.remove("unhealthyStreak");

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 
 /**
  * Turns what the SDK throws into the user's one exception: missing bucket (naming bucket, region
@@ -21,9 +21,9 @@ final class S3Failures {
     private final String bucket;
     private final String where;
 
-    S3Failures(S3Client s3, String bucket) {
+    /** {@code configuration}: of the client that made the calls (sync or async, built from the same settings). */
+    S3Failures(S3ServiceClientConfiguration configuration, String bucket) {
         this.bucket = bucket;
-        var configuration = s3.serviceClientConfiguration();
         String region = configuration.region() != null ? configuration.region().id() : "(no region)";
         this.where = "region " + region + configuration.endpointOverride().map(uri -> ", endpoint " + uri).orElse("");
     }

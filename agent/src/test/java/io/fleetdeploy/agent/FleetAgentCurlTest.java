@@ -14,10 +14,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,21 +30,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetAgentCurlTest {
 
-    private final AtomicInteger buckets = new AtomicInteger();
-    private S3Endpoint s3;
-
-    @BeforeAll
-    void startS3() throws Exception {
-        s3 = new S3Endpoint();
-    }
-
-    @AfterAll
-    void stopS3() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3Endpoint s3 = new S3Endpoint();
 
     private AgentHarness instance(Path root) throws Exception {
-        return new AgentHarness(s3, root, List.of("sh"), "curl-" + buckets.incrementAndGet(), "deploy", "i-curl");
+        return new AgentHarness(s3, root, List.of("sh"), s3.newBucket("curl"), "deploy", "i-curl");
     }
 
     /** As on an instance: no AWS_* keys or region in the environment, only the metadata service. */

@@ -6,10 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,17 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetAgentInputTest {
 
-    private S3Endpoint s3;
-
-    @BeforeAll
-    void startS3() throws Exception {
-        s3 = new S3Endpoint();
-    }
-
-    @AfterAll
-    void stopS3() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3Endpoint s3 = new S3Endpoint();
 
     static Stream<String> badVersions() {
         return Stream.of("../x", "$(id)", "a;b", "`id`", "a b", "-rf", ".hidden", "1..2", "", "1.0/../../etc",

@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,21 +17,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetAgentInstallTest {
 
-    private final AtomicInteger buckets = new AtomicInteger();
-    private S3Endpoint s3;
-
-    @BeforeAll
-    void startS3() throws Exception {
-        s3 = new S3Endpoint();
-    }
-
-    @AfterAll
-    void stopS3() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3Endpoint s3 = new S3Endpoint();
 
     private AgentHarness instance(Path root, List<String> shell) throws Exception {
-        return new AgentHarness(s3, root, shell, "install-" + buckets.incrementAndGet(), "deploy/eu",
+        return new AgentHarness(s3, root, shell, s3.newBucket("install"), "deploy/eu",
                 "i-0123456789abcdef0");
     }
 

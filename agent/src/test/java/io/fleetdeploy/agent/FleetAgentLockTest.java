@@ -6,27 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One run at a time per FLEET_HOME: concurrent runs queue on the lock; a dead run's lock is broken. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetAgentLockTest {
 
-    private S3Endpoint s3;
-
-    @BeforeAll
-    void startS3() throws Exception {
-        s3 = new S3Endpoint();
-    }
-
-    @AfterAll
-    void stopS3() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3Endpoint s3 = new S3Endpoint();
 
     private AgentHarness instance(Path root, String bucket) throws Exception {
         return new AgentHarness(s3, root, List.of("sh"), bucket, "deploy", "i-lock");

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,22 +17,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetAgentPollTest {
 
-    private final AtomicInteger buckets = new AtomicInteger();
-    private S3Endpoint s3;
-
-    @BeforeAll
-    void startS3() throws Exception {
-        s3 = new S3Endpoint();
-    }
-
-    @AfterAll
-    void stopS3() throws Exception {
-        s3.close();
-    }
+    @RegisterExtension
+    static final S3Endpoint s3 = new S3Endpoint();
 
     private AgentHarness instance(Path root, List<String> shell) throws Exception {
         // no prefix here: keys start with the app
-        return new AgentHarness(s3, root, shell, "poll-" + buckets.incrementAndGet(), "", "i-poll");
+        return new AgentHarness(s3, root, shell, s3.newBucket("poll"), "", "i-poll");
     }
 
     @ParameterizedTest(name = "{0} with S3 client {1}")

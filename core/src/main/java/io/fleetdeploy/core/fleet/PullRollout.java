@@ -31,8 +31,8 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
      * @param healthyStreak consecutive observations in which enough instances served healthy on the version
      * @param unhealthyStreak consecutive observations in which an instance reporting the version was reported
      *                        unhealthy by a target group (see {@link FailFast}; absent in older saved states: 0)
-     * @param failureDetection how long the group's target groups may take to report a failing target (absent in
-     *                         older saved states: null, taken as zero)
+     * @param failureDetection how long the group's target groups may take to report a failing target (zero when
+     *                         unknown: absent in older saved states, or a look that did not read it)
      * @param healthySince    the first observation of the current healthy streak (null while there is none)
      */
     public record State(RolloutRequest request, String previousVersion, List<String> suspendedByUs, Phase phase,
@@ -40,6 +40,7 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                         Duration failureDetection, Instant healthySince) {
         public State {
             suspendedByUs = suspendedByUs == null ? List.of() : List.copyOf(suspendedByUs);
+            failureDetection = failureDetection == null ? Duration.ZERO : failureDetection;
         }
 
         public static State start(RolloutRequest request) {
@@ -96,9 +97,8 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 if (!r.version().equals(previous)) {
                     actions.add(new FleetChange.MoveChannel(r.channel(), previous, r.version(), r.group()));
                 }
-                Duration failureDetection = seen.failureDetection() == null ? Duration.ZERO : seen.failureDetection();
                 return Transition.act(new State(r, previous, suspend, Phase.CONVERGE, now, -1, group.inServiceIds().size(), 0, 0,
-                                failureDetection, null),
+                                seen.failureDetection(), null),
                         "pull " + r.version() + " on group " + r.group() + " (channel " + r.channel() + ", was "
                                 + (previous == null ? "unset" : previous) + "): waiting for " + r.convergePercent() + "% of "
                                 + group.inServiceIds().size() + " InService instances", actions);
@@ -129,8 +129,7 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 Instant healthySince = !enough ? null : s.healthyStreak() > 0 && s.healthySince() != null ? s.healthySince() : now;
                 // Every instance counted had switched its code by the streak's first look: from then on the target
                 // groups check the new code, and a failing one is reported unhealthy within failureDetection.
-                Duration failureDetection = s.failureDetection() == null ? Duration.ZERO : s.failureDetection();
-                Instant provenAt = healthySince == null ? null : healthySince.plus(failureDetection);
+                Instant provenAt = healthySince == null ? null : healthySince.plus(s.failureDetection());
                 boolean done = streak >= r.healthyChecks() && !now.isBefore(provenAt); // healthyChecks >= 1: provenAt is set
                 State next = new State(r, s.previousVersion(), s.suspendedByUs(), done ? Phase.FINISH : Phase.CONVERGE,
                         s.waitSince(), converged, inService.size(), streak, failFast.streak(), s.failureDetection(), healthySince);
@@ -143,7 +142,7 @@ public final class PullRollout implements OperationDefinition<PullRollout.State,
                 }
                 if (enough) {
                     String proving = streak < r.healthyChecks() ? "" : "; the target groups may take up to "
-                            + seconds(failureDetection) + " to report a failing target (health check interval x unhealthy"
+                            + seconds(s.failureDetection()) + " to report a failing target (health check interval x unhealthy"
                             + " threshold + timeout): waiting " + seconds(Duration.between(now, provenAt)) + " more";
                     return Transition.waitFor(next, line, "healthy check " + Math.min(streak, r.healthyChecks()) + "/"
                             + r.healthyChecks() + " on " + r.version() + proving);

@@ -387,7 +387,7 @@ class TransitionsTest {
         pullSaved.remove("healthySince");
         PullRollout.State pullRead = json.treeToValue(pullSaved, PullRollout.State.class);
         assertThat(pullRead.unhealthyStreak()).isZero();
-        assertThat(pullRead.failureDetection()).isNull();
+        assertThat(pullRead.failureDetection()).as("unknown: no wait added").isZero();
         com.fasterxml.jackson.databind.node.ObjectNode replaceSaved = json.valueToTree(new ReplaceRollout.State(r, "1.0", List.of(),
                 ReplaceRollout.Phase.WAIT, 2, T0, 0, 1, 1));
         replaceSaved.remove("unhealthyStreak");

@@ -278,13 +278,12 @@ public final class OperationRunner {
             if (!now.isBefore(leaseWait.giveUpAt())) {
                 throw S3Leases.busy(held);
             }
+            String theLease = "the lease on group " + group + " held by " + held.holder() + " (operation " + held.operationId();
             if (blocking == null || !blocking.operationId().equals(held.operationId())) {
-                progress.info("Waiting up to " + settings.lease().waitForLease() + " for the lease on group " + group + " held by "
-                        + held.holder() + " (operation " + held.operationId() + ").");
+                progress.info("Waiting up to " + settings.lease().waitForLease() + " for " + theLease + ").");
             }
             leaseWait = new LeaseWait(leaseWait.giveUpAt(), leaseWait.resuming(), held);
-            leaseWaitingFor = "the lease on group " + group + " held by " + held.holder() + " (operation "
-                    + held.operationId() + ", valid until " + held.expires() + "); giving up at " + leaseWait.giveUpAt();
+            leaseWaitingFor = theLease + ", valid until " + held.expires() + "); giving up at " + leaseWait.giveUpAt();
             // Look again after the poll interval, or sooner when the holder's lease expires or the wait's bound ends.
             Duration next = settings.pollInterval();
             for (Instant sooner : new Instant[] {held.expires(), leaseWait.giveUpAt()}) {

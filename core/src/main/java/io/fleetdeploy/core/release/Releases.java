@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -404,7 +405,7 @@ public final class Releases implements AutoCloseable {
     }
 
     private StoredBundle adoptExisting(String key, HeadObjectResponse head, String sha256, String ourUpload) {
-        String existingSha = remoteSha256(key, head.eTag());
+        String existingSha = remoteSha256(key, head.eTag(), Objects.requireNonNullElse(head.contentLength(), 0L));
         if (!existingSha.equals(sha256)) {
             throw new FleetDeployException("Version " + bundleVersion(key) + " of " + layout.app() + " cannot be published: "
                     + layout.uri(key) + " already holds other bytes (sha256 " + existingSha + ", " + head.contentLength()
@@ -432,9 +433,9 @@ public final class Releases implements AutoCloseable {
     }
 
     /** Hashes an object as stored, pinned to {@code etag} so a concurrent replacement cannot slip in. */
-    private String remoteSha256(String key, String etag) {
+    private String remoteSha256(String key, String etag, long size) {
         try (ResponseInputStream<GetObjectResponse> in = s3().getObject(b -> b.bucket(layout.bucket()).key(key).ifMatch(etag))) {
-            return Sha256.of(in);
+            return Sha256.of(in, size);
         } catch (IOException e) {
             throw new FleetDeployException("Could not read " + layout.uri(key) + ": " + e.getMessage(), "Nothing was changed.",
                     "Run again.", e);
@@ -515,7 +516,7 @@ public final class Releases implements AutoCloseable {
         String nothingWritten = target + " was not written.";
         try {
             Files.createDirectories(parent);
-            MessageDigest digest = Sha256.newDigest();
+            MessageDigest digest = Sha256.newDigest(manifest.size());
             long size;
             try (ResponseInputStream<GetObjectResponse> in = s3().getObject(b -> b.bucket(layout.bucket()).key(key).ifMatch(manifest.etag()));
                  InputStream hashing = new DigestInputStream(in, digest);

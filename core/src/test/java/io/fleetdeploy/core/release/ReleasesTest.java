@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +44,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 class ReleasesTest {
 
@@ -170,6 +172,39 @@ class ReleasesTest {
         releases.downloadBundle("2.0.0", downloaded);
         assertThat(Sha256.of(downloaded)).isEqualTo(manifest.sha256());
         assertThat(progressLines).anyMatch(line -> line.startsWith("Uploaded 6.0 MiB") && line.contains("MB/s"));
+    }
+
+    @Test
+    void aBundleOfManyPartsSendsAtMostPartsInFlightOfThemAtOnce() throws IOException {
+        int parts = AwsClients.PARTS_IN_FLIGHT + 2;
+        Path big = randomFile("many-parts.tar.gz", (int) (parts * PART_SIZE), 9);
+        AtomicInteger sending = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        ExecutionInterceptor countParts = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof UploadPartRequest) {
+                    mostAtOnce.accumulateAndGet(sending.incrementAndGet(), Math::max);
+                }
+            }
+
+            @Override
+            public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof UploadPartRequest) {
+                    sending.decrementAndGet();
+                }
+            }
+        };
+        S3AsyncClient counting = AwsClients.s3Multipart(S3.settings(), PART_SIZE, null, List.of(countParts));
+        try (Releases counted = new Releases(S3.client(), counting, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+
+            Manifest manifest = counted.publish(PublishRequest.of(big, "2.1.0")).manifest();
+
+            assertThat(manifest.etag()).matches("\"?[0-9a-f]{32}-" + parts + "\"?");
+            assertThat(mostAtOnce.get()).isBetween(2, AwsClients.PARTS_IN_FLIGHT);
+        } finally {
+            counting.close();
+        }
     }
 
     @Test

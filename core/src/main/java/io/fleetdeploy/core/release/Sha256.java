@@ -43,7 +43,7 @@ public final class Sha256 {
 
     /** A digest for {@code bytes} of data: AWS-LC's when they are many and this process has it. */
     public static MessageDigest newDigest(long bytes) {
-        Optional<Provider> nativeProvider = bytes >= NATIVE_FROM_BYTES ? NativeProvider.INSTANCE : Optional.empty();
+        Optional<Provider> nativeProvider = bytes >= NATIVE_FROM_BYTES ? nativeProvider() : Optional.empty();
         if (nativeProvider.isPresent()) {
             try {
                 return MessageDigest.getInstance(ALGORITHM, nativeProvider.get());
@@ -83,7 +83,12 @@ public final class Sha256 {
 
     /** The provider whose SHA-256 is {@link #newDigest(long)}'s for large data, if it is here and its native library loaded. */
     static Optional<Provider> nativeProvider() {
-        return NativeProvider.INSTANCE;
+        try {
+            return NativeProvider.INSTANCE;
+        } catch (LinkageError absent) {
+            // The provider's classes are not on the class path and a verifier wanted them before load() ran.
+            return Optional.empty();
+        }
     }
 
     /** Loaded when first asked for (the class and its native library are only touched then). */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +52,20 @@ class Sha256Test {
             assertThat(Sha256.newDigest(size).getProvider().getName()).isEqualTo("AmazonCorrettoCryptoProvider");
         }
         assertThat(ours).isEqualTo(sha256sum(bundle));
+    }
+
+    @Test
+    void aProcessWithoutTheProviderHashesLargeFilesWithTheJdk() throws Exception {
+        Path bundle = temp.resolve("bundle.tar.gz");
+        Files.write(bundle, new byte[(int) Sha256.NATIVE_FROM_BYTES]);
+        // Core's classes alone, as in the Jenkins plugin, which does not ship the provider.
+        Path coreClasses = Path.of(Sha256.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (URLClassLoader withoutProvider = new URLClassLoader(new URL[] {coreClasses.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Method of = withoutProvider.loadClass(Sha256.class.getName()).getMethod("of", Path.class);
+
+            assertThat(of.invoke(null, bundle)).isEqualTo(sha256sum(bundle));
+            assertThat(of.invoke(null, bundle)).as("asked again after the provider was found missing").isEqualTo(sha256sum(bundle));
+        }
     }
 
     /** What coreutils' sha256sum, an implementation no one here wrote, says of {@code file}. */

@@ -10,12 +10,16 @@
 # every payload, work neither does against S3 over HTTPS.
 # Both timings include process start-up (JVM / Python); fleet-deploy's also includes computing
 # the sha256 and writing the manifest. CPU seconds (user + system) are printed beside the wall
-# time: on a shared machine they vary far less than MB/s do. Each client runs once untimed
-# before the rounds. Objects are deleted after each upload to keep disk use low.
+# time: on a shared machine they vary far less than MB/s do, and so are the proxy's, which shares
+# the cores. Before the rounds each client uploads WARMUP times (2 by default) untimed: the proxy
+# is a JVM whose JIT compiles its own upload path during the first uploads (it then takes about a
+# third less CPU per upload), and real S3 does not warm up. Objects are deleted after each upload
+# to keep disk use low.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 size_mib=${SIZE_MIB:-512}
 rounds=${ROUNDS:-3}
+warmup=${WARMUP:-2}
 tls=${TLS:-on}
 aws=/usr/bin/aws
 [ -x "$aws" ] || { echo "bench: $aws is missing (apt-get install awscli)" >&2; exit 1; }
@@ -75,21 +79,26 @@ file="$work/bundle.tar.gz"
 head -c $((size_mib * 1024 * 1024)) /dev/urandom >"$file"
 bytes=$(stat -c %s "$file")
 
-# One untimed run of each client first. fleet-deploy writes its class-data archive on the first run
+# Untimed runs of each client first. fleet-deploy writes its class-data archive on the first run
 # after a build (see ./fleet-deploy), as the AWS CLI's Python byte code is compiled at install; the
 # timed rounds measure the installed tool, not that one-off. FLEET_DEPLOY_CDS=off measures without it.
-echo "bench: one untimed run of each client (fleet-deploy writes its class-data archive)..." >&2
-"$here/fleet-deploy" publish --endpoint "$endpoint" --region us-east-1 --bucket bench --app bench \
-  --version warm-up "$file" >/dev/null 2>"$work/fd-err" || { cat "$work/fd-err" >&2; exit 1; }
-"$aws" --endpoint-url "$endpoint" s3 cp --only-show-errors "$file" s3://bench/awscli/warm-up/bundle.tar.gz
-"$aws" --endpoint-url "$endpoint" s3 rm --recursive --only-show-errors s3://bench/ >/dev/null
+echo "bench: $warmup untimed runs of each client (fleet-deploy writes its class-data archive, the proxy's JIT warms up)..." >&2
+for i in $(seq 1 "$warmup"); do
+  "$here/fleet-deploy" publish --endpoint "$endpoint" --region us-east-1 --bucket bench --app bench \
+    --version "warm-up-$i" "$file" >/dev/null 2>"$work/fd-err" || { cat "$work/fd-err" >&2; exit 1; }
+  "$aws" --endpoint-url "$endpoint" s3 cp --only-show-errors "$file" "s3://bench/awscli/warm-up-$i/bundle.tar.gz"
+  "$aws" --endpoint-url "$endpoint" s3 rm --recursive --only-show-errors s3://bench/ >/dev/null
+done
 
+# CPU seconds (user + system) the proxy has used so far, from /proc (clock ticks).
+proxy_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$proxy_pid/stat"; }
 mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
 
 # Runs one upload under bash's `time`: "<wall> <user> <sys>" seconds end up in $work/time.
 TIMEFORMAT='%3R %3U %3S'
 upload() {
+  proxy_before=$(proxy_cpu)
   if [ "$1" = fleet-deploy ]; then
     { time "$here/fleet-deploy" publish --endpoint "$endpoint" --region us-east-1 --bucket bench --app bench \
         --version "r$2" "$file" >/dev/null 2>"$work/fd-err"; } 2>"$work/time" || { cat "$work/fd-err" >&2; exit 1; }
@@ -97,10 +106,11 @@ upload() {
     { time "$aws" --endpoint-url "$endpoint" s3 cp --only-show-errors "$file" "s3://bench/awscli/r$2/bundle.tar.gz" \
         2>"$work/cli-err"; } 2>"$work/time" || { cat "$work/cli-err" >&2; exit 1; }
   fi
+  proxy_used=$(awk -v a="$(proxy_cpu)" -v b="$proxy_before" 'BEGIN { printf "%.2f", a - b }')
 }
 
 fd_total=0; cli_total=0; fd_cpu=0; cli_cpu=0
-printf '%-6s %-14s %10s %10s %12s\n' round client seconds MB/s cpu-seconds
+printf '%-6s %-14s %10s %10s %12s %18s\n' round client seconds MB/s cpu-seconds proxy-cpu-seconds
 for round in $(seq 1 "$rounds"); do
   for client in fleet-deploy aws-cli; do
     # Alternate which client goes first, so neither always meets a warmer cache.
@@ -108,7 +118,7 @@ for round in $(seq 1 "$rounds"); do
     upload "$client" "$round"
     read -r seconds user system <"$work/time"
     cpu=$(add "$user" "$system")
-    printf '%-6s %-14s %10s %10s %12s\n' "$round" "$client" "$seconds" "$(mbps "$seconds")" "$cpu"
+    printf '%-6s %-14s %10s %10s %12s %18s\n' "$round" "$client" "$seconds" "$(mbps "$seconds")" "$cpu" "$proxy_used"
     if [ "$client" = fleet-deploy ]; then fd_total=$(add "$fd_total" "$seconds"); fd_cpu=$(add "$fd_cpu" "$cpu")
     else cli_total=$(add "$cli_total" "$seconds"); cli_cpu=$(add "$cli_cpu" "$cpu"); fi
     "$aws" --endpoint-url "$endpoint" s3 rm --recursive --only-show-errors s3://bench/ >/dev/null
@@ -116,7 +126,7 @@ for round in $(seq 1 "$rounds"); do
 done
 fd=$(mbps "$(awk -v t="$fd_total" -v r="$rounds" 'BEGIN { print t / r }')")
 cli=$(mbps "$(awk -v t="$cli_total" -v r="$rounds" 'BEGIN { print t / r }')")
-echo "file: $size_mib MiB ($bytes bytes), $rounds rounds each, $endpoint, cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "file: $size_mib MiB ($bytes bytes), $rounds rounds each after $warmup untimed, $endpoint, cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "fleet-deploy publish: $fd MB/s (mean time), $(awk -v c="$fd_cpu" -v r="$rounds" 'BEGIN { printf "%.2f", c / r }') CPU seconds per upload"
 echo "aws s3 cp:            $cli MB/s (mean time), $(awk -v c="$cli_cpu" -v r="$rounds" 'BEGIN { printf "%.2f", c / r }') CPU seconds per upload"
 awk -v a="$fd" -v b="$cli" 'BEGIN { printf "ratio fleet-deploy / aws-cli: %.2f\n", a / b }'

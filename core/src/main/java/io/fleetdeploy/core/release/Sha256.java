@@ -17,10 +17,10 @@ import java.util.Optional;
  *
  * <p>Large inputs are hashed by AWS-LC (the Amazon Corretto Crypto Provider) where the process has
  * it: the command line ships it and runs on the C1 compiler alone (./fleet-deploy), which has no
- * intrinsic for the JDK's SHA-256 and hashes about ten times slower than AWS-LC. Loading AWS-LC
- * costs about a quarter of a second, so inputs smaller than {@link #NATIVE_FROM_BYTES} keep the
- * JDK's, as does every process without it (the Jenkins plugin, whose C2 compiles the JDK's SHA-256
- * to the same CPU instructions).
+ * intrinsic for the JDK's SHA-256 and hashes at about 140 MB/s, AWS-LC at about 1.1 GB/s. Loading
+ * AWS-LC costs about a quarter of a second, so inputs smaller than {@link #NATIVE_FROM_BYTES} keep
+ * the JDK's, as does every process without it (the Jenkins plugin, whose C2 compiles the JDK's
+ * SHA-256 to the same CPU instructions).
  */
 public final class Sha256 {
 

@@ -10,7 +10,7 @@
 # every payload, work neither does against S3 over HTTPS.
 # Both timings include process start-up (JVM / Python); fleet-deploy's also includes computing
 # the sha256 and writing the manifest. CPU seconds (user + system) are printed beside the wall
-# time: on a shared machine they vary far less than MB/s do, and so are the proxy's, which shares
+# time: on a shared machine they vary far less than MB/s do. The proxy's are printed too: it shares
 # the cores. Before the rounds each client uploads WARMUP times (2 by default) untimed: the proxy
 # is a JVM whose JIT compiles its own upload path during the first uploads (it then takes about a
 # third less CPU per upload), and real S3 does not warm up. Objects are deleted after each upload

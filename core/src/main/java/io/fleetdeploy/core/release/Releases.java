@@ -31,7 +31,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.FileRequestBodyConfiguration;
@@ -121,10 +120,10 @@ public final class Releases implements AutoCloseable {
     /**
      * Builds its own clients from {@code settings}, each when first needed; close it to release
      * them. A publish needs only the async client (an event loop, BoringSSL when the command line
-     * ships it): its own calls go through it too, so it never builds the sync client nor starts
-     * a JDK TLS handshake (a 1 KB publish
-     * over HTTPS took 0.13 CPU seconds less, 1.11 to 0.98; README, "Benchmark").
-     * Reading, listing and channels use the sync client and never start an event loop.
+     * ships it): its own calls, and the move of a channel after it, go through it too, so it never
+     * builds the sync client nor starts a JDK TLS handshake (a 1 KB publish over HTTPS took 0.13
+     * CPU seconds less, 1.11 to 0.98; README, "Benchmark"). Reading, listing and channels on their
+     * own use the sync client and never start an event loop.
      */
     public static Releases connect(AwsSettings settings, S3Layout layout, ProgressListener progress) {
         return new Releases(() -> AwsClients.s3(settings), () -> MultipartClient.create(settings, AwsClients.DEFAULT_PART_SIZE),
@@ -155,14 +154,39 @@ public final class Releases implements AutoCloseable {
         }
     }
 
+    /** The async client if this publish, or the caller, has made one; null otherwise. */
+    private synchronized S3AsyncClient asyncIfBuilt() {
+        return async;
+    }
+
     /**
      * The async client without the SDK's multipart layer, for small reads: the multipart client
      * would fetch even a manifest as numbered parts ({@code partNumber=1}). Its multipart layer
      * is a {@link DelegatingS3AsyncClient} around the plain client; any other client is used as it is.
      */
-    private S3AsyncClient plainAsync() {
-        S3AsyncClient client = async();
+    private static S3AsyncClient withoutMultipart(S3AsyncClient client) {
         return client instanceof DelegatingS3AsyncClient multipart && multipart.delegate() instanceof S3AsyncClient plain ? plain : client;
+    }
+
+    /**
+     * A small object, read through the async client when there is one (so a publish that then moves
+     * a channel builds no second client, nor a TLS handshake in the JDK's TLS), else the sync client.
+     */
+    private ResponseBytes<GetObjectResponse> getSmallObject(String key) {
+        S3AsyncClient built = asyncIfBuilt();
+        return built != null
+                ? await(withoutMultipart(built).getObject(b -> b.bucket(layout.bucket()).key(key), AsyncResponseTransformer.toBytes()))
+                : s3().getObjectAsBytes(b -> b.bucket(layout.bucket()).key(key));
+    }
+
+    /** A small object, written as {@link #getSmallObject} reads. */
+    private void putSmallObject(PutObjectRequest put, byte[] body) {
+        S3AsyncClient built = asyncIfBuilt();
+        if (built != null) {
+            await(built.putObject(put, AsyncRequestBody.fromBytes(body)));
+        } else {
+            s3().putObject(put, RequestBody.fromBytes(body));
+        }
     }
 
     /** Says where S3 was reached in error messages: from a client already built, so that no error builds another. */
@@ -480,21 +504,17 @@ public final class Releases implements AutoCloseable {
                 "Publish it first, or pick a published version (fleet-deploy releases list).");
     }
 
-    private Optional<Manifest> manifest(String version, String leftUnchanged) {
-        return manifest(version, leftUnchanged, key -> s3().getObjectAsBytes(b -> b.bucket(layout.bucket()).key(key)));
-    }
-
-    /** As {@link #manifest(String, String)}, through the upload's async client (publish builds no other). */
+    /** As {@link #manifest(String, String)}, after making the upload's async client, through which publish makes every call. */
     private Optional<Manifest> publishedManifest(String version, String leftUnchanged) {
-        return manifest(version, leftUnchanged,
-                key -> await(plainAsync().getObject(b -> b.bucket(layout.bucket()).key(key), AsyncResponseTransformer.toBytes())));
+        async();
+        return manifest(version, leftUnchanged);
     }
 
-    private Optional<Manifest> manifest(String version, String leftUnchanged, Function<String, ResponseBytes<GetObjectResponse>> get) {
+    private Optional<Manifest> manifest(String version, String leftUnchanged) {
         String key = layout.manifestKey(version);
         byte[] json;
         try {
-            json = get.apply(key).asByteArray();
+            json = getSmallObject(key).asByteArray();
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (SdkException e) {
@@ -643,15 +663,14 @@ public final class Releases implements AutoCloseable {
     /** The channel's pointer, or empty when the channel does not exist yet. */
     public Optional<Channel> channel(String name) {
         String key = layout.channelKey(name);
-        try (ResponseInputStream<GetObjectResponse> in = s3().getObject(b -> b.bucket(layout.bucket()).key(key))) {
-            byte[] json = in.readAllBytes();
-            return Optional.of(new Channel(name, fromJson(json, ChannelPointer.class, key, "Nothing was changed."), in.response().eTag()));
+        try {
+            ResponseBytes<GetObjectResponse> pointer = getSmallObject(key);
+            return Optional.of(new Channel(name, fromJson(pointer.asByteArray(), ChannelPointer.class, key, "Nothing was changed."),
+                    pointer.response().eTag()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (SdkException e) {
             throw failures().translate(e, "reading " + layout.uri(key), "Nothing was changed.");
-        } catch (IOException e) {
-            throw new FleetDeployException("Could not read " + layout.uri(key) + ": " + e.getMessage(), "Nothing was changed.", "Run again.", e);
         }
     }
 
@@ -713,7 +732,7 @@ public final class Releases implements AutoCloseable {
                 put.ifNoneMatch("*");
             }
             try {
-                s3().putObject(update.encryption().applyTo(put).build(), RequestBody.fromBytes(toJson(pointer)));
+                putSmallObject(update.encryption().applyTo(put).build(), toJson(pointer));
                 progress.info("Channel " + name + " of " + layout.app() + " now points at " + version
                         + (pointer.previous() != null ? " (was " + pointer.previous().version() + ")" : " (new channel)"));
                 return new ChannelMove(name, pointer, true, attempt);

@@ -159,6 +159,28 @@ class ReleasesTest {
     }
 
     @Test
+    void aPublishThatMovesAChannelMakesEveryCallThroughTheUploadClient() throws IOException {
+        ExecutionInterceptor refuse = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                throw new IllegalStateException("the sync client was asked for " + context.request().getClass().getSimpleName());
+            }
+        };
+        try (S3Client syncRefusing = AwsClients.s3(S3.settings(), List.of(refuse));
+             Releases publishing = new Releases(syncRefusing, multipart, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+
+            PublishResult first = publishing.publish(PublishRequest.of(appDirectory("one", "1"), "10.0").withChannel("prod"));
+            PublishResult second = publishing.publish(PublishRequest.of(appDirectory("two", "2"), "10.1").withChannel("prod"));
+
+            assertThat(first.channelMove().moved()).isTrue();
+            assertThat(second.channelMove().moved()).isTrue();
+        }
+        ChannelPointer prod = releases.channel("prod").orElseThrow().pointer();
+        assertThat(prod.version()).isEqualTo("10.1");
+        assertThat(prod.previous().version()).isEqualTo("10.0");
+    }
+
+    @Test
     void largeBundlesGoUpInPartsAndKeepTheirChecksum() throws IOException {
         Path big = randomFile("big.tar.gz", 6 * 1024 * 1024, 1);
 

@@ -67,7 +67,8 @@ public final class AwsFleet implements AutoCloseable {
         this.autoScaling = AwsClients.configure(AutoScalingClient.builder(), settings, counting).build();
         this.elbv2 = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), settings, counting).build();
         this.ssm = AwsClients.configure(SsmClient.builder(), settings, counting).build();
-        this.s3Multipart = AwsClients.s3Multipart(s3Settings);
+        // Counted too: Releases reads channels and manifests through it.
+        this.s3Multipart = AwsClients.s3Multipart(s3Settings, AwsClients.DEFAULT_PART_SIZE, null, counting);
         this.releases = new Releases(s3, s3Multipart, layout, clock, progress);
         this.store = new OperationStore(s3, layout, FleetChange.mapper());
         AutoScalingGroups groups = new AutoScalingGroups(autoScaling);

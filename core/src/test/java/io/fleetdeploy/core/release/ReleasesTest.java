@@ -87,6 +87,11 @@ class ReleasesTest {
         return new Releases(S3.client(), multipart, S3Layout.of(bucket, "deploy", "shop"), Clock.systemUTC(), progress);
     }
 
+    /** A Releases of the test bucket over other clients (the caller closes them). */
+    private Releases releasesThrough(S3Client sync, S3AsyncClient uploads) {
+        return new Releases(sync, uploads, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress);
+    }
+
     @Test
     void publishesADirectoryAndDownloadsTheVerifiedBundle() throws IOException {
         Path app = appDirectory("one", "1");
@@ -167,7 +172,7 @@ class ReleasesTest {
             }
         };
         try (S3Client syncRefusing = AwsClients.s3(S3.settings(), List.of(refuse));
-             Releases publishing = new Releases(syncRefusing, multipart, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+             Releases publishing = releasesThrough(syncRefusing, multipart)) {
 
             PublishResult first = publishing.publish(PublishRequest.of(appDirectory("one", "1"), "10.0").withChannel("prod"));
             PublishResult second = publishing.publish(PublishRequest.of(appDirectory("two", "2"), "10.1").withChannel("prod"));
@@ -218,7 +223,7 @@ class ReleasesTest {
             }
         };
         S3AsyncClient counting = AwsClients.s3Multipart(S3.settings(), PART_SIZE, null, List.of(countParts));
-        try (Releases counted = new Releases(S3.client(), counting, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+        try (Releases counted = releasesThrough(S3.client(), counting)) {
 
             Manifest manifest = counted.publish(PublishRequest.of(big, "2.1.0")).manifest();
 
@@ -279,7 +284,7 @@ class ReleasesTest {
         // Another publisher stores other bytes while this one uploads its parts: its CompleteMultipartUpload gets 412.
         try (SteppingInMultipartClient client = new SteppingInMultipartClient(
                 created -> S3.client().putObject(b -> b.bucket(S3.bucket()).key(key), RequestBody.fromString("the winner's bytes")), null);
-             Releases racing = new Releases(S3.client(), client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+             Releases racing = releasesThrough(S3.client(), client.s3)) {
 
             assertThatThrownBy(() -> racing.publish(PublishRequest.of(mine, "6.0.0")))
                     .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
@@ -297,9 +302,8 @@ class ReleasesTest {
     @Test
     void aMultipartPublishThatFailsMidwayAbortsItsUploadBeforeItReturns() throws Exception {
         Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 21);
-        try (SteppingInMultipartClient client = new SteppingInMultipartClient(created -> { },
-                SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
-             Releases failing = new Releases(S3.client(), client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+        try (SteppingInMultipartClient client = SteppingInMultipartClient.failingAtComplete();
+             Releases failing = releasesThrough(S3.client(), client.s3)) {
 
             assertThatThrownBy(() -> failing.publish(PublishRequest.of(mine, "6.1.0")))
                     .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
@@ -316,10 +320,9 @@ class ReleasesTest {
     void anUploadStillListedAfterItsAbortIsAbortedOnceMore() throws Exception {
         Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 22);
         List<String> abortsSent = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (SteppingInMultipartClient client = new SteppingInMultipartClient(created -> { },
-                SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
+        try (SteppingInMultipartClient client = SteppingInMultipartClient.failingAtComplete();
              S3Client firstAbortMisses = AwsClients.s3(S3.settings(), List.of(abortsThatMiss(1, abortsSent)));
-             Releases failing = new Releases(firstAbortMisses, client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+             Releases failing = releasesThrough(firstAbortMisses, client.s3)) {
 
             assertThatThrownBy(() -> failing.publish(PublishRequest.of(mine, "6.2.0")))
                     .isInstanceOfSatisfying(FleetDeployException.class, e -> assertThat(e.leftUnchanged())
@@ -337,10 +340,9 @@ class ReleasesTest {
     void anUploadStillListedAfterTwoAbortsIsReportedWithTheCommandThatAbortsIt() throws Exception {
         Path mine = randomFile("mine.tar.gz", 6 * 1024 * 1024, 23);
         List<String> abortsSent = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (SteppingInMultipartClient client = new SteppingInMultipartClient(created -> { },
-                SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
+        try (SteppingInMultipartClient client = SteppingInMultipartClient.failingAtComplete();
              S3Client everyAbortMisses = AwsClients.s3(S3.settings(), List.of(abortsThatMiss(Integer.MAX_VALUE, abortsSent)));
-             Releases failing = new Releases(everyAbortMisses, client.s3, S3Layout.of(S3.bucket(), "deploy", "shop"), Clock.systemUTC(), progress)) {
+             Releases failing = releasesThrough(everyAbortMisses, client.s3)) {
 
             String key = "deploy/shop/releases/6.3.0/bundle.tar.gz";
             assertThatThrownBy(() -> failing.publish(PublishRequest.of(mine, "6.3.0")))
@@ -391,6 +393,12 @@ class ReleasesTest {
     private static final class SteppingInMultipartClient implements AutoCloseable {
         final List<String> createdUploads = new java.util.concurrent.CopyOnWriteArrayList<>();
         final S3AsyncClient s3;
+
+        /** Fails the CompleteMultipartUpload as a connection reset would, after all parts went up. */
+        static SteppingInMultipartClient failingAtComplete() {
+            return new SteppingInMultipartClient(created -> { },
+                    SdkClientException.create("connection reset (simulated before CompleteMultipartUpload)"));
+        }
 
         SteppingInMultipartClient(java.util.function.Consumer<String> afterCreate, RuntimeException failComplete) {
             ExecutionInterceptor stepIn = new ExecutionInterceptor() {

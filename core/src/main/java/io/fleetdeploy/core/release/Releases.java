@@ -301,9 +301,8 @@ public final class Releases implements AutoCloseable {
                 request.buildUrl(), request.schemaKey(), request.migrations(), layout.bundleKey(version), stored.etag(), stored.versionId());
         String manifestKey = layout.manifestKey(version);
         try {
-            await(async().putObject(request.encryption().applyTo(PutObjectRequest.builder()
-                            .bucket(layout.bucket()).key(manifestKey).ifNoneMatch("*").contentType("application/json")).build(),
-                    AsyncRequestBody.fromBytes(toJson(manifest))));
+            putSmallObject(request.encryption().applyTo(PutObjectRequest.builder()
+                    .bucket(layout.bucket()).key(manifestKey).ifNoneMatch("*").contentType("application/json")).build(), toJson(manifest));
         } catch (SdkException e) {
             if (S3Failures.isPreconditionFailed(e)) {
                 // Another publisher of the same bytes committed first.
